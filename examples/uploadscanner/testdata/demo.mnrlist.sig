@@ -1,0 +1,1 @@
+mnr-sig-v1 ed25519ph bf90b5634bf028c3 x4H0AAi73MtWPm7cAmyEtbwmOUHXNJWXiRbQV4w/fdAu+5SQ2+qvB4k3Uri/7U+yiHCpoB282BICs1Y/LLyQBw==
