@@ -130,6 +130,17 @@ type Hash struct {
 // ErrBadHash is returned when a hex string is not a valid hash of its kind.
 var ErrBadHash = errors.New("hashmatch: malformed hash")
 
+// Sentinels shared by the hashing and the hash-list halves of the package;
+// errors wrap them with detail (never with the input's content).
+var (
+	// ErrTooLarge reports input beyond a configured bound (bytes, pixels,
+	// entries, line length, header size, decompressed size).
+	ErrTooLarge = errors.New("hashmatch: input exceeds a limit")
+	// ErrCorrupt reports input that is malformed or truncated (an image, or
+	// an mnr list file that fails its structure checks).
+	ErrCorrupt = errors.New("hashmatch: corrupt input")
+)
+
 // NewHash returns a Hash of kind k holding b, which must be exactly k.Size() bytes.
 func NewHash(k Kind, b []byte) (Hash, error) {
 	if !k.Valid() {
