@@ -1,10 +1,12 @@
 package reporting
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,6 +55,20 @@ type Agency interface {
 // which normal steps continue; errors are treated as for Step.
 type Reconciler interface {
 	Reconcile(ctx context.Context, env StepEnv, s *Submission) (Progress, error)
+}
+
+// Retracter is implemented by agencies that can withdraw a report that was
+// opened but not finished (the CyberTipline's /retract). [Outbox.Abandon] calls
+// Retract for a submission that is past review, under a lease and with the same
+// StepEnv a step gets, and stores the progress it returns (receipts included)
+// before it marks the submission abandoned. Retract returns the progress reached,
+// with nothing left open at the agency; it must make no request when nothing was
+// opened (no agency ID). On an error (ErrPermanent for a report that can no
+// longer be retracted, such as a finished one) the outbox stores the progress
+// returned, so a receipt that arrived is kept, leaves the state as it was and
+// returns the error from Abandon.
+type Retracter interface {
+	Retract(ctx context.Context, env StepEnv, s *Submission) (Progress, error)
 }
 
 // StepEnv is what an outbox gives an agency's Step and Reconcile.
@@ -108,9 +124,10 @@ type Progress struct {
 	// Empty means nothing has been sent yet.
 	Step string `json:"step,omitempty"`
 	// IDs are the agency's IDs as they arrive: "reportId", "file.0.fileId",
-	// "uuid", ... The outbox never loses one: a key missing from the progress
-	// a step returns is kept from the stored progress. To retire an ID (a
-	// retracted report), set it to "" or move it under another key.
+	// "uuid", ... The outbox never loses one by accident: a key missing from
+	// the progress a step returns is kept from the stored progress. To retire
+	// IDs (a retracted report whose protocol starts over), return the progress
+	// with Restart set.
 	IDs map[string]string `json:"ids,omitempty"`
 	// Receipts are the agency's answers, kept verbatim. A step appends; the
 	// outbox keeps stored receipts a step's progress leaves out.
@@ -119,6 +136,15 @@ type Progress struct {
 	Done bool `json:"done,omitempty"`
 	// Abandoned reports that the report was retracted or given up at the agency.
 	Abandoned bool `json:"abandoned,omitempty"`
+
+	// Restart, set by a driver in a progress it saves or returns, starts the
+	// protocol over. The outbox then takes Step and IDs exactly as given, an
+	// empty Step included, instead of merging them with the stored ones: stored
+	// IDs this progress leaves out are dropped. It records each dropped ID
+	// (key=value) in a history event, so the audit keeps them; receipts are
+	// never dropped. Restart is a one-shot signal: the outbox clears it when it
+	// stores the progress, and it is never stored or encoded.
+	Restart bool `json:"-"`
 }
 
 // Clone returns a deep copy of p.
@@ -130,14 +156,20 @@ func (p Progress) Clone() Progress {
 			q.IDs[k] = v
 		}
 	}
-	if p.Receipts != nil {
-		q.Receipts = make([]Receipt, len(p.Receipts))
-		for i, r := range p.Receipts {
-			r.Body = append([]byte(nil), r.Body...)
-			q.Receipts[i] = r
-		}
-	}
+	q.Receipts = cloneReceipts(p.Receipts)
 	return q
+}
+
+func cloneReceipts(rs []Receipt) []Receipt {
+	if rs == nil {
+		return nil
+	}
+	out := make([]Receipt, len(rs))
+	for i, r := range rs {
+		r.Body = append([]byte(nil), r.Body...)
+		out[i] = r
+	}
+	return out
 }
 
 // SetID records an agency ID, allocating IDs if needed.
@@ -181,7 +213,10 @@ var (
 )
 
 // APIError is an agency's non-success answer. Body is truncated and never holds
-// credentials; it may hold the agency's description of what was wrong.
+// credentials; it may hold the agency's description of what was wrong, and
+// personal data the agency echoed back. Neither Error nor LogValue prints Body or
+// [APIError.Raw]: logs see the status, the agency code, the request ID and the
+// Retry-After only.
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
@@ -192,8 +227,42 @@ type APIError struct {
 	RequestID string
 	// RetryAfter is the agency's Retry-After, 0 when absent.
 	RetryAfter time.Duration
-	// Body is the start of the response body (at most 512 bytes).
+	// Body is the start of the response body (at most 512 bytes), valid UTF-8,
+	// for a person reading the error. Drivers that parse error answers use
+	// [APIError.Raw], which holds the whole body.
 	Body string
+
+	// raw is the body as received, up to ClientOptions.MaxErrorBodyBytes.
+	raw []byte
+}
+
+// Raw returns a copy of the response body as received, up to
+// ClientOptions.MaxErrorBodyBytes (default 1 MiB; a longer body is cut there),
+// so drivers can parse error answers that matter to the protocol: the DSA's 422
+// listing every existing puid of a batch, the CyberTipline's responseCode. An
+// APIError built by hand (a test, a driver) has no raw body, and Raw returns
+// Body. The body may hold personal data: parse it, never log it.
+func (e *APIError) Raw() []byte {
+	if e.raw == nil {
+		return []byte(e.Body)
+	}
+	return bytes.Clone(e.raw)
+}
+
+// LogValue implements slog.LogValuer: the status, agency code, request ID and
+// Retry-After, never the body.
+func (e *APIError) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", e.StatusCode)}
+	if e.AgencyCode != "" {
+		attrs = append(attrs, slog.String("agency_code", e.AgencyCode))
+	}
+	if e.RequestID != "" {
+		attrs = append(attrs, slog.String("request_id", e.RequestID))
+	}
+	if e.RetryAfter > 0 {
+		attrs = append(attrs, slog.Duration("retry_after", e.RetryAfter))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // Error describes the failure without the body, which may be long.

@@ -44,7 +44,9 @@ type Client struct {
 type ClientOptions struct {
 	// HTTPClient sends the requests. It is used as is, never modified. Nil means
 	// a private client with dial, TLS and header timeouts that never follows
-	// redirects (an agency's 302 is an answer, not a place to go).
+	// redirects (an agency's 302 is an answer, not a place to go) and keeps up
+	// to 16 idle connections to the agency, so up to 16 outbox workers reuse
+	// connections instead of dialling (and handshaking) for each request.
 	// http.DefaultClient is never used.
 	HTTPClient *http.Client
 
@@ -89,6 +91,11 @@ type ClientOptions struct {
 	// MaxResponseBytes caps the response body read. Default 4 MiB. A larger
 	// body is an error (ErrResponseTooLarge).
 	MaxResponseBytes int64
+
+	// MaxErrorBodyBytes caps the body an *APIError keeps for drivers to parse
+	// (APIError.Raw); a longer error body is cut there. Default 1 MiB, and never
+	// more than MaxResponseBytes. APIError.Body, for people, keeps 512 bytes.
+	MaxErrorBodyBytes int64
 
 	// UserAgent is sent with every request. Default "mnr-reporting".
 	UserAgent string
@@ -215,6 +222,10 @@ func NewClient(baseURL string, opts *ClientOptions) (*Client, error) {
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = 4 << 20
 	}
+	if o.MaxErrorBodyBytes <= 0 {
+		o.MaxErrorBodyBytes = 1 << 20
+	}
+	o.MaxErrorBodyBytes = min(o.MaxErrorBodyBytes, o.MaxResponseBytes)
 	if o.UserAgent == "" {
 		o.UserAgent = "mnr-reporting"
 	}
@@ -250,7 +261,7 @@ func defaultHTTPClient() *http.Client {
 			ResponseHeaderTimeout: 90 * time.Second,
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   4,
+			MaxIdleConnsPerHost:   16,
 			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		},
 		Timeout: 10 * time.Minute,
@@ -420,7 +431,11 @@ func (c *Client) attempt(ctx context.Context, method, target string, spec Reques
 		StatusCode: hresp.StatusCode,
 		RequestID:  resp.RequestID,
 		RetryAfter: parseRetryAfter(hresp.Header.Get("Retry-After"), c.opts.Now()),
-		Body:       truncate(data, 512),
+		Body:       truncate(data, maxErrorBody),
+		raw:        data,
+	}
+	if int64(len(data)) > c.opts.MaxErrorBodyBytes {
+		apiErr.raw = bytes.Clone(data[:c.opts.MaxErrorBodyBytes])
 	}
 	out := outcome{err: apiErr, retryAfter: apiErr.RetryAfter}
 	switch code := hresp.StatusCode; {
@@ -578,6 +593,9 @@ func requestID(h http.Header) string {
 	}
 	return ""
 }
+
+// maxErrorBody is how much of an error body APIError.Body keeps.
+const maxErrorBody = 512
 
 func truncate(b []byte, n int) string {
 	if len(b) > n {

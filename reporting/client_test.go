@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -398,5 +399,112 @@ func TestAPIErrorMessage(t *testing.T) {
 	}
 	if e := (&reporting.APIError{StatusCode: 503}); errors.Is(e, reporting.ErrPermanent) {
 		t.Fatal("503 is not permanent")
+	}
+}
+
+// TestAPIErrorKeepsWholeBodyForDrivers: a long error answer (a DSA batch 422
+// listing many puids) reaches the driver whole through Raw, up to
+// MaxErrorBodyBytes, while Body, Error and the log record stay short and
+// body-free.
+func TestAPIErrorKeepsWholeBodyForDrivers(t *testing.T) {
+	long := `{"message":"x","errors":{"existing_puids":["` + strings.Repeat("puid-0000000001", 300) + `"]},"email":"someone@example.net"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Request-ID", "rq-1")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		io.WriteString(w, long)
+	}))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		name    string
+		max     int64
+		wantLen int
+	}{
+		{"default cap", 0, len(long)},
+		{"small cap", 1000, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := fastOpts()
+			o.MaxErrorBodyBytes = tc.max
+			var logs bytes.Buffer
+			o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c := newClient(t, srv.URL, o)
+			_, err := c.Do(context.Background(), post("x", true))
+			var ae *reporting.APIError
+			if !errors.As(err, &ae) || ae.StatusCode != 422 {
+				t.Fatalf("err = %v", err)
+			}
+			raw := ae.Raw()
+			if len(raw) != tc.wantLen || string(raw) != long[:tc.wantLen] {
+				t.Fatalf("Raw: %d bytes, want the first %d of the body", len(raw), tc.wantLen)
+			}
+			raw[0] = 'X'
+			if ae.Raw()[0] != '{' {
+				t.Fatal("Raw shares memory with the error")
+			}
+			if len(ae.Body) != 512 || !strings.HasPrefix(long, ae.Body) {
+				t.Fatalf("Body: %d bytes, want the first 512", len(ae.Body))
+			}
+			slog.New(slog.NewJSONHandler(&logs, nil)).Info("failed", "error", ae)
+			for _, s := range []string{ae.Error(), logs.String()} {
+				if strings.Contains(s, "someone@") || strings.Contains(s, "puid-0000000001") {
+					t.Fatalf("the body leaked into %q", s)
+				}
+			}
+			if !strings.Contains(logs.String(), `"status":422`) || !strings.Contains(logs.String(), "rq-1") {
+				t.Fatalf("log record lacks the status or request ID: %s", logs.String())
+			}
+		})
+	}
+	// Built by hand (tests, drivers), Raw falls back to Body.
+	if got := (&reporting.APIError{StatusCode: 422, Body: "short"}).Raw(); string(got) != "short" {
+		t.Fatalf("Raw of a hand-built error = %q", got)
+	}
+}
+
+// TestDefaultClientReusesConnections: the private client keeps enough idle
+// connections for 16 concurrent requests (16 outbox workers), so rounds of them
+// reuse connections instead of dialling again. With 4 idle connections kept,
+// every round after the first would dial at least 12.
+func TestDefaultClientReusesConnections(t *testing.T) {
+	const concurrent, rounds = 16, 3
+	var dials atomic.Int32
+	var mu sync.Mutex
+	inFlight := 0
+	all := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		if inFlight == concurrent {
+			close(all)
+		}
+		ch := all
+		mu.Unlock()
+		<-ch // every request of the round is on its own connection at once
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, &reporting.ClientOptions{Limiter: rate.NewLimiter(rate.Inf, 1)})
+	for range rounds {
+		mu.Lock()
+		inFlight, all = 0, make(chan struct{})
+		mu.Unlock()
+		var wg sync.WaitGroup
+		for range concurrent {
+			wg.Go(func() {
+				if _, err := c.Do(context.Background(), post("x", true)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if n := dials.Load(); n > concurrent+concurrent/2 {
+		t.Fatalf("%d connections for %d rounds of %d concurrent requests, want about %d", n, rounds, concurrent, concurrent)
 	}
 }

@@ -56,7 +56,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 type DecodeOptions struct {
 	// MaxBytes bounds the input. Default 1 MiB for a report
 	// (DefaultMaxReportBytes) and 16 MiB for a submission, whose receipts can be
-	// large (DefaultMaxSubmissionBytes).
+	// large, and for one receipt (DefaultMaxSubmissionBytes).
 	MaxBytes int64
 	// MaxReceipts bounds a submission's receipts, agency IDs and history
 	// entries, each. Default 10000 (a CyberTipline report with the maximum
@@ -68,7 +68,11 @@ type DecodeOptions struct {
 const (
 	DefaultMaxReportBytes     = 1 << 20
 	DefaultMaxSubmissionBytes = 16 << 20
-	defaultMaxReceipts        = 10000
+	// DefaultMaxReceipts bounds a submission's receipts, agency IDs and
+	// history entries, each (DecodeOptions.MaxReceipts). Stores that keep
+	// receipts apart from the submission apply it when they read them.
+	DefaultMaxReceipts = 10000
+	defaultMaxReceipts = DefaultMaxReceipts
 )
 
 // EncodeReport returns the stored form of r: its JSON.
@@ -133,6 +137,26 @@ func DecodeSubmission(data []byte, opts *DecodeOptions) (*Submission, error) {
 		return nil, &DecodeError{Offset: -1, Field: "state", Err: ErrMalformed, Detail: "unknown state"}
 	}
 	return &s, nil
+}
+
+// EncodeReceipt returns the stored form of one receipt, its JSON, for stores that
+// keep receipts apart from the submission (see Store).
+func EncodeReceipt(r *Receipt) ([]byte, error) {
+	return json.Marshal(r)
+}
+
+// DecodeReceipt parses the stored form of one receipt, bounded by opts.MaxBytes
+// (default DefaultMaxSubmissionBytes) and as strict as DecodeSubmission.
+func DecodeReceipt(data []byte, opts *DecodeOptions) (*Receipt, error) {
+	maxBytes := int64(DefaultMaxSubmissionBytes)
+	if opts != nil && opts.MaxBytes > 0 {
+		maxBytes = opts.MaxBytes
+	}
+	var r Receipt
+	if err := decodeStrict(data, maxBytes, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 func decodeStrict(data []byte, maxBytes int64, v any) error {

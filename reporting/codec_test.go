@@ -177,3 +177,26 @@ func FuzzDecodeSubmission(f *testing.F) {
 		reporting.DueAt(sub)
 	})
 }
+
+func FuzzDecodeReceipt(f *testing.F) {
+	valid, _ := reporting.EncodeReceipt(&reporting.Receipt{Step: "finish", At: now, ContentType: "text/xml", RequestID: "rq", Body: []byte{0, '<', 0xff}, Note: "n"})
+	f.Add(valid)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := reporting.DecodeReceipt(data, &reporting.DecodeOptions{MaxBytes: 64 << 10})
+		if err != nil {
+			var de *reporting.DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error %T %v is not a *DecodeError", err, err)
+			}
+			return
+		}
+		enc, err := reporting.EncodeReceipt(r)
+		if err != nil {
+			return
+		}
+		r2, err := reporting.DecodeReceipt(enc, nil)
+		if err != nil || !bytes.Equal(r2.Body, r.Body) || r2.Step != r.Step || !r2.At.Equal(r.At) {
+			t.Fatalf("re-decode: %v %+v", err, r2)
+		}
+	})
+}

@@ -58,7 +58,18 @@
 // mid-request leaves that marker behind, and the submission goes to
 // StateUnknown, where the agency's [Reconciler] settles it, instead of being
 // resent. Retryable failures are rescheduled with backoff; permanent ones end in
-// StateFailed with the error; Requeue and Abandon are for humans.
+// StateFailed with the error; Requeue and Abandon are for humans. Abandon first
+// withdraws the report at the agency when the driver implements [Retracter]
+// (the CyberTipline's /retract), keeping the agency's answer as a receipt.
+//
+// Progress merges: a step's progress never loses a stored agency ID or receipt
+// by omission. A driver that must start its protocol over (a report retracted
+// and sent again) returns its progress with [Progress.Restart] set: the outbox
+// then drops the IDs it leaves out, listing them in the history, and keeps every
+// receipt.
+//
+// Stores keep receipts append-only (see [Store]): a save writes only the
+// receipts that are new.
 //
 // States: review -> pending -> in_progress -> done, with unknown (reconciling),
 // failed and abandoned on the side.
@@ -77,7 +88,8 @@
 // client), [ErrNotFound], [ErrExists], [ErrConflict], [ErrLeaseLost], [ErrClosed]
 // (stores), [ErrUnknownAgency], [ErrResponseTooLarge], [ErrTooLarge],
 // [ErrTooManyItems], [ErrMalformed] (stored form). Typed: *[FieldError],
-// *[APIError] (HTTP status, agency code, request ID, Retry-After, truncated body),
+// *[APIError] (HTTP status, agency code, request ID, Retry-After, truncated body;
+// the whole body for drivers through APIError.Raw, never in Error or logs),
 // *[DecodeError].
 //
 // # Limits
@@ -88,7 +100,8 @@
 // ([DefaultMaxReportBytes]); stored submission: 16 MiB
 // ([DefaultMaxSubmissionBytes]) with at most 10000 receipts, agency IDs and
 // history entries (history keeps its first and last 199 entries). Agency responses: 4 MiB
-// (ClientOptions.MaxResponseBytes), error bodies kept to 512 bytes.
+// (ClientOptions.MaxResponseBytes); error bodies: 1 MiB kept for drivers to parse
+// (APIError.Raw, ClientOptions.MaxErrorBodyBytes), 512 bytes in APIError.Body.
 //
 // # Telemetry
 //

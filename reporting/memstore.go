@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -77,8 +78,16 @@ func (m *MemStore) Update(ctx context.Context, s *Submission) error {
 	if cur.Version != s.Version {
 		return ErrConflict
 	}
+	stored := cur.Progress.Receipts
+	if len(s.Progress.Receipts) < len(stored) {
+		return fmt.Errorf("%w: receipts are append-only: the submission holds %d, the store %d", ErrConflict, len(s.Progress.Receipts), len(stored))
+	}
 	s.Version++
-	m.subs[s.ID] = s.Clone()
+	// Stored receipts are never changed in place (Get and Claim hand out
+	// copies), so the new version shares them and copies only the new ones.
+	next := s.cloneWithoutReceipts()
+	next.Progress.Receipts = append(stored[:len(stored):len(stored)], cloneReceipts(s.Progress.Receipts[len(stored):])...)
+	m.subs[s.ID] = next
 	return nil
 }
 

@@ -257,16 +257,85 @@ func (ob *Outbox) Requeue(ctx context.Context, id, note string) error {
 	})
 }
 
-// Abandon gives up a submission that is not yet terminal. It does not retract
-// anything at the agency; drivers that can (the CyberTipline's /retract) do it in
-// their own steps.
+// Abandon gives up a submission that is not yet terminal. When its agency
+// implements [Retracter] and the submission is past review, Abandon first leases
+// it (so no worker steps it meanwhile) and calls Retract, storing the progress
+// and receipts it returns; if Retract fails, the submission keeps its state, the
+// failure goes into the history, and Abandon returns the error (try again, or
+// Requeue). Agencies without Retracter, and submissions in review, are abandoned
+// at once; nothing is withdrawn at the agency.
 func (ob *Outbox) Abandon(ctx context.Context, id, note string) error {
-	return ob.manual(ctx, id, "abandoned", note, func(s *Submission) (State, error) {
-		if s.State.Terminal() {
-			return "", fmt.Errorf("%w: submission is already %s", ErrConflict, s.State)
+	s, err := ob.store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	dest, ok := ob.dests[s.Agency]
+	rt, can := dest.Agency.(Retracter)
+	if !ok || !can || s.State == StateReview {
+		return ob.apply(ctx, s, "abandoned", note, func(s *Submission) (State, error) {
+			if s.State.Terminal() {
+				return "", fmt.Errorf("%w: submission is already %s", ErrConflict, s.State)
+			}
+			return StateAbandoned, nil
+		})
+	}
+	return ob.retractAndAbandon(ctx, s, dest, rt, note)
+}
+
+// retractAndAbandon leases s, calls the agency's Retract and stores the outcome.
+func (ob *Outbox) retractAndAbandon(ctx context.Context, s *Submission, dest Destination, rt Retracter, note string) error {
+	now := ob.o.Now()
+	if s.LeaseUntil.After(now) {
+		return fmt.Errorf("%w: a worker holds the submission until %s", ErrConflict, s.LeaseUntil.Format(time.RFC3339))
+	}
+	if s.State.Terminal() {
+		return fmt.Errorf("%w: submission is already %s", ErrConflict, s.State)
+	}
+	s.LeaseOwner, s.LeaseUntil, s.UpdatedAt = ob.o.Owner, now.Add(ob.o.Lease), now
+	if err := ob.store.Update(ctx, s); err != nil {
+		return err
+	}
+	w := &work{ob: ob, dest: dest, sub: s}
+	stepCtx, stop := w.leased(ctx)
+	p, rerr := rt.Retract(stepCtx, w.env(), w.snapshot())
+	lost := errors.Is(rerr, ErrLeaseLost) || errors.Is(context.Cause(stepCtx), ErrLeaseLost)
+	stop()
+	if lost {
+		return fmt.Errorf("reporting: Abandon: %w", ErrLeaseLost)
+	}
+
+	fctx, cancel := finalCtx(ctx)
+	defer cancel()
+	what := "abandoned: retracted at the agency"
+	if note != "" {
+		what += ": " + note
+	}
+	var from, to State
+	err := w.persist(fctx, func(s *Submission) {
+		var restarted string
+		s.Progress, restarted = mergeProgress(s.Progress, p)
+		now := ob.o.Now()
+		restartEvent(s, now, restarted)
+		from, to = s.State, s.State
+		s.LeaseOwner, s.LeaseUntil = "", time.Time{}
+		if rerr != nil {
+			s.History = appendEvent(s.History, Event{At: now, From: from, To: to, Step: s.Progress.Step,
+				Note: "abandon requested; retract at the agency failed, not abandoned: " + rerr.Error()})
+			return
 		}
-		return StateAbandoned, nil
+		to = StateAbandoned
+		s.State, s.InFlight, s.NextAt = to, "", time.Time{}
+		s.Progress.Abandoned = true
+		s.History = appendEvent(s.History, Event{At: now, From: from, To: to, Step: s.Progress.Step, Note: what})
 	})
+	if err != nil {
+		return errors.Join(rerr, err)
+	}
+	if rerr != nil {
+		return fmt.Errorf("reporting: Abandon: retract at the agency failed; the submission was not abandoned: %w", rerr)
+	}
+	ob.transition(ctx, w.snapshot(), from, to)
+	return nil
 }
 
 func (ob *Outbox) manual(ctx context.Context, id, what, note string, decide func(*Submission) (State, error)) error {
@@ -274,6 +343,11 @@ func (ob *Outbox) manual(ctx context.Context, id, what, note string, decide func
 	if err != nil {
 		return err
 	}
+	return ob.apply(ctx, s, what, note, decide)
+}
+
+// apply makes a human's state change to s, as read from the store.
+func (ob *Outbox) apply(ctx context.Context, s *Submission, what, note string, decide func(*Submission) (State, error)) error {
 	now := ob.o.Now()
 	if s.LeaseUntil.After(now) {
 		return fmt.Errorf("%w: a worker holds the submission until %s", ErrConflict, s.LeaseUntil.Format(time.RFC3339))

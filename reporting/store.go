@@ -30,6 +30,13 @@ var (
 // Implementations must be safe for concurrent use, and every method that returns
 // nil must have made its change durable. Submissions passed in and returned are
 // the caller's: a store keeps its own copy.
+//
+// Receipts (Progress.Receipts) are evidence and append-only. Create stores those
+// the submission holds; Update appends only the ones beyond the number already
+// stored, so a save costs what changed, not the submission's whole history of
+// answers. Stored receipts are never rewritten: Update takes the first n of
+// s.Progress.Receipts to be the n stored ones, and an Update whose submission
+// holds fewer receipts than are stored is refused with ErrConflict.
 type Store interface {
 	// Create stores a new submission with Version 1 (it sets s.Version). It
 	// returns ErrExists if the ID is taken.
@@ -39,8 +46,9 @@ type Store interface {
 	Get(ctx context.Context, id string) (*Submission, error)
 
 	// Update replaces the stored submission if its Version equals s.Version,
-	// and then increments s.Version; otherwise it returns ErrConflict
-	// (ErrNotFound if there is none).
+	// appending its new receipts, and then increments s.Version; otherwise it
+	// returns ErrConflict (ErrNotFound if there is none). Stores check the
+	// version without decoding the stored submission.
 	Update(ctx context.Context, s *Submission) error
 
 	// Claim atomically leases up to n submissions that are due at now (see

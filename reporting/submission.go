@@ -108,9 +108,18 @@ func (s *Submission) Clone() *Submission {
 	if s == nil {
 		return nil
 	}
+	c := s.cloneWithoutReceipts()
+	c.Progress.Receipts = cloneReceipts(s.Progress.Receipts)
+	return c
+}
+
+// cloneWithoutReceipts returns a deep copy of s with no receipts.
+func (s *Submission) cloneWithoutReceipts() *Submission {
 	c := *s
 	c.Report = s.Report.Clone()
-	c.Progress = s.Progress.Clone()
+	p := s.Progress
+	p.Receipts = nil
+	c.Progress = p.Clone()
 	c.History = append([]Event(nil), s.History...)
 	return &c
 }

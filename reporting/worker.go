@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,22 +55,68 @@ func (w *work) snapshot() *Submission {
 	return w.sub.Clone()
 }
 
-// mergeProgress installs p as the progress without ever dropping an agency ID or
-// a receipt the stored progress already holds.
-func mergeProgress(old Progress, p Progress) Progress {
+// mergeProgress installs p as the progress without ever dropping a receipt the
+// stored progress already holds, nor an agency ID unless p.Restart asks for it.
+// It returns the history note that lists the IDs a restart dropped ("" when it
+// dropped none). The result never has Restart set.
+func mergeProgress(old Progress, p Progress) (Progress, string) {
 	p = p.Clone()
-	for k, v := range old.IDs {
-		if _, ok := p.IDs[k]; !ok {
-			p.SetID(k, v)
+	var note string
+	if p.Restart {
+		note = restartNote(old.IDs, p.IDs)
+	} else {
+		for k, v := range old.IDs {
+			if _, ok := p.IDs[k]; !ok {
+				p.SetID(k, v)
+			}
+		}
+		if p.Step == "" && old.Step != "" && !p.Done && !p.Abandoned {
+			p.Step = old.Step
 		}
 	}
+	p.Restart = false
 	if len(p.Receipts) < len(old.Receipts) {
 		p.Receipts = append(old.Clone().Receipts[:len(old.Receipts)-len(p.Receipts)], p.Receipts...)
 	}
-	if p.Step == "" && old.Step != "" && !p.Done && !p.Abandoned {
-		p.Step = old.Step
+	return p, note
+}
+
+// maxRestartNote bounds the history note of a restart; IDs beyond it are
+// counted, not listed.
+const maxRestartNote = 4096
+
+// restartNote lists the IDs of old that kept is without (or holds with another
+// value), sorted by key, for the history.
+func restartNote(old, kept map[string]string) string {
+	var keys []string
+	for k, v := range old {
+		if w, ok := kept[k]; v != "" && (!ok || w != v) {
+			keys = append(keys, k)
+		}
 	}
-	return p
+	if len(keys) == 0 {
+		return ""
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString("progress restarted by the agency driver; earlier agency IDs:")
+	for i, k := range keys {
+		item := " " + k + "=" + old[k]
+		if b.Len()+len(item) > maxRestartNote {
+			fmt.Fprintf(&b, " (and %d more)", len(keys)-i)
+			break
+		}
+		b.WriteString(item)
+	}
+	return b.String()
+}
+
+// restartEvent appends the history event of a restart to s, if note says one
+// dropped IDs.
+func restartEvent(s *Submission, at time.Time, note string) {
+	if note != "" {
+		s.History = appendEvent(s.History, Event{At: at, From: s.State, To: s.State, Step: s.Progress.Step, Note: note})
+	}
 }
 
 func (ob *Outbox) process(ctx context.Context, claimed *Submission) {
@@ -95,45 +142,9 @@ func (ob *Outbox) process(ctx context.Context, claimed *Submission) {
 		ob.transition(ctx, claimed, StatePending, StateInProgress)
 	}
 
-	stepCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	hbDone := make(chan struct{})
-	hbStopped := make(chan struct{})
-	go func() {
-		defer close(hbStopped)
-		w.heartbeat(stepCtx, cancel, hbDone)
-	}()
-	defer func() {
-		close(hbDone)
-		<-hbStopped
-	}()
-
-	env := StepEnv{
-		Files: ob.o.Files,
-		Now:   ob.o.Now,
-		Save: func(sctx context.Context, p Progress) error {
-			return w.persist(sctx, func(s *Submission) {
-				s.Progress = mergeProgress(s.Progress, p)
-				s.InFlight = ""
-			})
-		},
-		Do: func(dctx context.Context, spec RequestSpec) (*Response, error) {
-			if !spec.Idempotent {
-				method := spec.Method
-				if method == "" {
-					method = "GET"
-				}
-				// Durable before the request leaves: a crash from here until
-				// the answer is saved sends the submission to unknown.
-				path, _, _ := strings.Cut(spec.Path, "?")
-				err := w.persist(dctx, func(s *Submission) { s.InFlight = method + " " + path })
-				if err != nil {
-					return nil, err
-				}
-			}
-			return dest.Client.Do(dctx, spec)
-		},
-	}
+	stepCtx, stop := w.leased(ctx)
+	defer stop()
+	env := w.env()
 
 	if claimed.InFlight != "" && claimed.State == StateInProgress {
 		note := "worker stopped while " + claimed.InFlight + " was in flight; outcome unknown"
@@ -144,7 +155,7 @@ func (ob *Outbox) process(ctx context.Context, claimed *Submission) {
 
 	for steps := 0; steps < maxStepsPerClaim; steps++ {
 		if stepCtx.Err() != nil {
-			w.fail(ctx, stepCtx, w.snapshot().Progress, stepCtx.Err(), false)
+			w.fail(ctx, stepCtx, w.snapshot().Progress, "", stepCtx.Err(), false)
 			return
 		}
 		snap := w.snapshot()
@@ -164,20 +175,72 @@ func (ob *Outbox) process(ctx context.Context, claimed *Submission) {
 			p, err = dest.Agency.Step(stepCtx, env, snap)
 		}
 		cur := w.snapshot()
-		p = mergeProgress(cur.Progress, p)
+		p, restarted := mergeProgress(cur.Progress, p)
 		if err == nil && !p.Done && !p.Abandoned && !reconciling && p.Step == snap.Progress.Step &&
 			len(p.IDs) == len(snap.Progress.IDs) && len(p.Receipts) == len(snap.Progress.Receipts) {
 			err = errNoProgress
 		}
 		if err != nil {
-			w.fail(ctx, stepCtx, p, err, reconciling)
+			w.fail(ctx, stepCtx, p, restarted, err, reconciling)
 			return
 		}
-		if !w.advance(ctx, p, reconciling) {
+		if !w.advance(ctx, p, restarted, reconciling) {
 			return
 		}
 	}
-	w.fail(ctx, stepCtx, w.snapshot().Progress, fmt.Errorf("reporting: more than %d steps in one claim", maxStepsPerClaim), false)
+	w.fail(ctx, stepCtx, w.snapshot().Progress, "", fmt.Errorf("reporting: more than %d steps in one claim", maxStepsPerClaim), false)
+}
+
+// leased returns a context for work under the lease, which a heartbeat renews
+// every Lease/3 and which ends when the lease is lost (cause ErrLeaseLost) or
+// ctx ends; stop ends the heartbeat and waits for it.
+func (w *work) leased(ctx context.Context) (stepCtx context.Context, stop func()) {
+	stepCtx, cancel := context.WithCancelCause(ctx)
+	hbDone := make(chan struct{})
+	hbStopped := make(chan struct{})
+	go func() {
+		defer close(hbStopped)
+		w.heartbeat(stepCtx, cancel, hbDone)
+	}()
+	return stepCtx, func() {
+		close(hbDone)
+		<-hbStopped
+		cancel(nil)
+	}
+}
+
+// env returns the StepEnv for w's submission: Save merges progress into it, and
+// Do stores InFlight before a request that is not idempotent leaves.
+func (w *work) env() StepEnv {
+	ob := w.ob
+	return StepEnv{
+		Files: ob.o.Files,
+		Now:   ob.o.Now,
+		Save: func(sctx context.Context, p Progress) error {
+			return w.persist(sctx, func(s *Submission) {
+				var note string
+				s.Progress, note = mergeProgress(s.Progress, p)
+				s.InFlight = ""
+				restartEvent(s, ob.o.Now(), note)
+			})
+		},
+		Do: func(dctx context.Context, spec RequestSpec) (*Response, error) {
+			if !spec.Idempotent {
+				method := spec.Method
+				if method == "" {
+					method = "GET"
+				}
+				// Durable before the request leaves: a crash from here until
+				// the answer is saved sends the submission to unknown.
+				path, _, _ := strings.Cut(spec.Path, "?")
+				err := w.persist(dctx, func(s *Submission) { s.InFlight = method + " " + path })
+				if err != nil {
+					return nil, err
+				}
+			}
+			return w.dest.Client.Do(dctx, spec)
+		},
+	}
 }
 
 // heartbeat renews the lease every Lease/3 until done; if the lease is lost it
@@ -212,7 +275,8 @@ func finalCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // advance stores the result of a successful step; it reports whether to go on.
-func (w *work) advance(ctx context.Context, p Progress, reconciled bool) bool {
+// restarted is the history note of a restart in p, if any.
+func (w *work) advance(ctx context.Context, p Progress, restarted string, reconciled bool) bool {
 	now := w.ob.o.Now()
 	var from, to State
 	fctx, cancel := finalCtx(ctx)
@@ -220,6 +284,7 @@ func (w *work) advance(ctx context.Context, p Progress, reconciled bool) bool {
 	err := w.persist(fctx, func(s *Submission) {
 		from = s.State
 		s.Progress = p
+		restartEvent(s, now, restarted)
 		s.InFlight = ""
 		s.Attempts = 0
 		s.Error = ""
@@ -256,8 +321,9 @@ func (w *work) advance(ctx context.Context, p Progress, reconciled bool) bool {
 	return !to.Terminal()
 }
 
-// fail stores the outcome of a failed step.
-func (w *work) fail(ctx, stepCtx context.Context, p Progress, err error, reconciling bool) {
+// fail stores the outcome of a failed step. restarted is the history note of a
+// restart in p, if any.
+func (w *work) fail(ctx, stepCtx context.Context, p Progress, restarted string, err error, reconciling bool) {
 	if errors.Is(err, ErrLeaseLost) || errors.Is(context.Cause(stepCtx), ErrLeaseLost) {
 		w.ob.log.LogAttrs(ctx, slog.LevelWarn, "reporting: lease lost; another worker has the submission",
 			slog.String("id", safeID(w.sub.ID)))
@@ -271,6 +337,7 @@ func (w *work) fail(ctx, stepCtx context.Context, p Progress, err error, reconci
 	perr := w.persist(fctx, func(s *Submission) {
 		from = s.State
 		s.Progress = p
+		restartEvent(s, now, restarted)
 		s.InFlight = ""
 		s.LeaseOwner, s.LeaseUntil = "", time.Time{}
 		msg := err.Error()

@@ -241,6 +241,9 @@ func TestCyberTipLifecycle(t *testing.T) {
 	if n := f.Counts()[CyberTipRetracted]; n != 1 {
 		t.Errorf("retracted: %d", n)
 	}
+	if n := f.FinishedCount(); n != 1 {
+		t.Errorf("FinishedCount: %d, want 1 (a second finish and a finish after retract count nothing)", n)
+	}
 }
 
 func TestCyberTipBatchedFinish(t *testing.T) {

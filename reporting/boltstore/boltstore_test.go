@@ -3,6 +3,7 @@ package boltstore_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -168,7 +169,7 @@ func TestUnknownSchema(t *testing.T) {
 	defer db.Close()
 	db.Update(func(tx *bbolt.Tx) error {
 		b, _ := tx.CreateBucket([]byte("reporting/meta"))
-		return b.Put([]byte("schema"), []byte("2"))
+		return b.Put([]byte("schema"), []byte("3"))
 	})
 	if _, err := boltstore.New(db, nil); !errors.Is(err, boltstore.ErrSchema) {
 		t.Fatalf("New on a newer layout: %v, want ErrSchema", err)
@@ -184,5 +185,117 @@ func TestFileLock(t *testing.T) {
 	defer s.Close()
 	if _, err := boltstore.Open(path, &boltstore.Options{Timeout: 20 * time.Millisecond}); err == nil {
 		t.Fatal("a second Open of a locked file succeeded")
+	}
+}
+
+// writeLayout1 writes subs into a new bbolt file at path as the first layout
+// did: the submission's JSON (receipts included) under its ID, the due and
+// state index keys, schema "1"; and a damaged record under damagedID.
+func writeLayout1(t *testing.T, path string, damagedID string, subs ...*reporting.Submission) {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bbolt.Tx) error {
+		b := map[string]*bbolt.Bucket{}
+		for _, name := range []string{"submissions", "due", "state", "meta"} {
+			bk, err := tx.CreateBucket([]byte("reporting/" + name))
+			if err != nil {
+				return err
+			}
+			b[name] = bk
+		}
+		for _, sub := range subs {
+			sub.Version = 1
+			doc, err := reporting.EncodeSubmission(sub)
+			if err != nil {
+				return err
+			}
+			if err := b["submissions"].Put([]byte(sub.ID), doc); err != nil {
+				return err
+			}
+			if at, ok := reporting.DueAt(sub); ok {
+				k := binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano()))
+				if err := b["due"].Put(append(k, sub.ID...), nil); err != nil {
+					return err
+				}
+			}
+			if err := b["state"].Put([]byte(string(sub.State)+"\x00"+sub.ID), nil); err != nil {
+				return err
+			}
+		}
+		if err := b["submissions"].Put([]byte(damagedID), []byte(`{"id":"`+damagedID+`","state":`)); err != nil {
+			return err
+		}
+		if err := b["state"].Put([]byte("done\x00"+damagedID), nil); err != nil {
+			return err
+		}
+		return b["meta"].Put([]byte("schema"), []byte("1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrateLayout1: a file written by the first layout (receipts inside each
+// submission's JSON) opens with every submission, receipt and index entry intact;
+// a damaged record stays a typed error; the migrated store works and reopens.
+func TestMigrateLayout1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	due := storetest.Submission("cybertip", "R1", reporting.StatePending, base)
+	due.Progress.Receipts = append(due.Progress.Receipts, reporting.Receipt{Step: "upload:0", At: base, Body: []byte{0, 1, 2}})
+	done := storetest.Submission("dsa", "R2", reporting.StateDone, time.Time{})
+	none := storetest.Submission("nca", "R3", reporting.StateReview, time.Time{})
+	none.Progress = reporting.Progress{}
+	writeLayout1(t, path, "cybertip/broken", due, done, none)
+
+	s, err := boltstore.Open(path, nil)
+	if err != nil {
+		t.Fatalf("Open of a layout 1 file: %v", err)
+	}
+	ctx := context.Background()
+	for _, want := range []*reporting.Submission{due, done, none} {
+		got, err := s.Get(ctx, want.ID)
+		if err != nil {
+			t.Fatalf("Get(%s) after migration: %v", want.ID, err)
+		}
+		a, _ := reporting.EncodeSubmission(got)
+		b, _ := reporting.EncodeSubmission(want)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s after migration:\n%s\nwant\n%s", want.ID, a, b)
+		}
+	}
+	if _, err := s.Get(ctx, "cybertip/broken"); !errors.Is(err, reporting.ErrMalformed) {
+		t.Fatalf("damaged layout 1 record: %v, want ErrMalformed", err)
+	}
+	list, err := s.List(ctx, reporting.Query{State: reporting.StateDone})
+	if err == nil || !errors.Is(err, reporting.ErrMalformed) {
+		t.Fatalf("List over the damaged record: %v %v", list, err)
+	}
+	// The due index came through: the pending one is claimed, with its receipts.
+	claimed, err := s.Claim(ctx, "w", base, time.Minute, 5)
+	if err != nil || len(claimed) != 1 || claimed[0].ID != due.ID || len(claimed[0].Progress.Receipts) != 2 {
+		t.Fatalf("Claim after migration: %v %v", claimed, err)
+	}
+	sub := claimed[0]
+	sub.Progress.Receipts = append(sub.Progress.Receipts, reporting.Receipt{Step: "finish", At: base, Body: []byte("<ok/>")})
+	sub.State, sub.LeaseOwner, sub.LeaseUntil = reporting.StateDone, "", time.Time{}
+	if err := s.Update(ctx, sub); err != nil {
+		t.Fatalf("Update after migration: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Reopening does not migrate again.
+	s, err = boltstore.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Get(ctx, due.ID)
+	if err != nil || len(got.Progress.Receipts) != 3 || string(got.Progress.Receipts[2].Body) != "<ok/>" || got.Version != sub.Version {
+		t.Fatalf("after reopen: %v %+v", err, got)
 	}
 }

@@ -86,9 +86,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Agency is the CyberTipline driver: it implements reporting.Agency and
-// reporting.Reconciler. It is safe for concurrent use and holds no connection;
-// requests go through the StepEnv an outbox gives it.
+// Agency is the CyberTipline driver: it implements reporting.Agency,
+// reporting.Reconciler and reporting.Retracter. It is safe for concurrent use
+// and holds no connection; requests go through the StepEnv an outbox gives it.
 type Agency struct {
 	opts Options
 	log  *slog.Logger
@@ -97,6 +97,7 @@ type Agency struct {
 var (
 	_ reporting.Agency     = (*Agency)(nil)
 	_ reporting.Reconciler = (*Agency)(nil)
+	_ reporting.Retracter  = (*Agency)(nil)
 )
 
 // New returns a CyberTipline driver.
@@ -162,7 +163,8 @@ func (a *Agency) EncodeFileDetails(r *reporting.Report, i int, reportID, fileID 
 
 // The progress cursor (Progress.Step):
 //
-//	""  or "new"   nothing of the current attempt sent yet: submit next
+//	""             nothing of the current attempt sent yet: submit next ("new",
+//	               written by earlier versions, means the same)
 //	"submitted"    report opened (IDs["reportId"]): upload the first file or finish
 //	"uploaded:K"   content item K uploaded (IDs["file.K.fileId"]): send its file details
 //	"described:K"  item K described: upload the next file or finish
@@ -170,8 +172,9 @@ func (a *Agency) EncodeFileDetails(r *reporting.Report, i int, reportID, fileID 
 //	"abandoned"    retracted on request (Abandoned)
 //
 // Starting over (see Options.MaxRestarts) records the old report as
-// IDs["retracted.N"] or IDs["expired.N"], clears reportId and file IDs (to "") and
-// goes back to "new".
+// IDs["retracted.N"] or IDs["expired.N"] and returns the progress with
+// reporting.Progress.Restart set, without reportId and the file IDs and with an
+// empty cursor; the outbox drops those IDs and lists them in the history.
 const (
 	stepNew       = "new"
 	stepSubmitted = "submitted"
@@ -265,7 +268,6 @@ func (a *Agency) Reconcile(ctx context.Context, env reporting.StepEnv, s *report
 	cur, k := parseCursor(p.Step)
 	switch cur {
 	case "", stepNew:
-		p.Step = stepNew
 		p.Receipts = append(p.Receipts, reporting.Receipt{Step: "reconcile", At: now, Note: "submit outcome unknown: submitting again is safe, because a report whose ID we never received can never be finished and NCMEC deletes an unfinished report 24 hours after it was opened (1 hour after its last change)"})
 		return p, nil
 	case stepSubmitted, stepDescribed:
@@ -285,9 +287,11 @@ func (a *Agency) Reconcile(ctx context.Context, env reporting.StepEnv, s *report
 	return p, fmt.Errorf("cybertip: %w: unknown progress step %q", reporting.ErrPermanent, p.Step)
 }
 
-// Retract retracts s's open report at NCMEC (if it has one) and marks the progress
-// abandoned. Call it, then Outbox.Abandon, to give up a submission that has not
-// finished; a finished report cannot be retracted (ErrPermanent).
+// Retract implements reporting.Retracter: it retracts s's open report at NCMEC
+// (if it has one; the receipt records NCMEC's answer and the report moves to
+// IDs["retracted.N"]) and marks the progress abandoned. Outbox.Abandon calls it.
+// A finished report cannot be retracted (ErrPermanent); NCMEC's answer that the
+// report is gone already (5001, 5101) counts as retracted.
 func (a *Agency) Retract(ctx context.Context, env reporting.StepEnv, s *reporting.Submission) (reporting.Progress, error) {
 	p := s.Progress.Clone()
 	if p.Done || p.Step == stepFinished {
@@ -297,7 +301,7 @@ func (a *Agency) Retract(ctx context.Context, env reporting.StepEnv, s *reportin
 		if err := a.retract(ctx, env, &p, id, "abandoned on request"); err != nil {
 			return p, err
 		}
-		p.SetID("reportId", "")
+		startOver(&p)
 	}
 	p.Step = stepAbandoned
 	p.Abandoned = true
@@ -369,7 +373,7 @@ func (a *Agency) upload(ctx context.Context, env reporting.StepEnv, s *reporting
 			return a.lifecycle(ctx, env, s, p, e, err)
 		}
 		if _, _, _, _, ferr := up.result(); ferr != nil && !errors.Is(err, reporting.ErrOutcomeUnknown) {
-			return p, a.failRetract(ctx, env, &p, fmt.Errorf("cybertip: %w: content[%d]: %w", reporting.ErrPermanent, i, ferr))
+			return a.failRetract(ctx, env, p, fmt.Errorf("cybertip: %w: content[%d]: %w", reporting.ErrPermanent, i, ferr))
 		}
 		return p, err
 	}
@@ -380,7 +384,7 @@ func (a *Agency) upload(ctx context.Context, env reporting.StepEnv, s *reporting
 		// NCMEC answered, but we did not send the whole file: start over.
 		return a.restart(ctx, env, s, p, "the upload of content["+strconv.Itoa(i)+"] did not send the whole file")
 	case (it.MD5 != "" && !strings.EqualFold(it.MD5, md5hex)) || (it.SHA256 != "" && !strings.EqualFold(it.SHA256, shaHex)) || (it.Size > 0 && it.Size != n):
-		return p, a.failRetract(ctx, env, &p, fmt.Errorf("cybertip: %w: content[%d]: the bytes from the FileSource do not match the report's hashes or size", reporting.ErrPermanent, i))
+		return a.failRetract(ctx, env, p, fmt.Errorf("cybertip: %w: content[%d]: the bytes from the FileSource do not match the report's hashes or size", reporting.ErrPermanent, i))
 	case ans.FileID == "":
 		return a.restart(ctx, env, s, p, "the upload answer of content["+strconv.Itoa(i)+"] carried no fileId")
 	case !strings.EqualFold(ans.Hash, md5hex):
@@ -489,33 +493,32 @@ func (a *Agency) lifecycle(ctx context.Context, env reporting.StepEnv, s *report
 	}
 	// A permanent refusal mid-report: retract it so it does not linger at
 	// NCMEC, and fail.
-	return p, a.failRetract(ctx, env, &p, err)
+	return a.failRetract(ctx, env, p, err)
 }
 
 // failRetract retracts the open report (best effort) before a permanent failure,
-// recording it, and returns cause.
-func (a *Agency) failRetract(ctx context.Context, env reporting.StepEnv, p *reporting.Progress, cause error) error {
+// recording it, and returns the progress with cause.
+func (a *Agency) failRetract(ctx context.Context, env reporting.StepEnv, p reporting.Progress, cause error) (reporting.Progress, error) {
 	id := p.IDs["reportId"]
 	if id == "" {
-		return cause
+		return p, cause
 	}
-	if err := a.retract(ctx, env, p, id, "retracted before failing: "+cause.Error()); err != nil {
-		return errors.Join(cause, fmt.Errorf("cybertip: retract after failure: %w", err))
+	if err := a.retract(ctx, env, &p, id, "retracted before failing: "+cause.Error()); err != nil {
+		return p, errors.Join(cause, fmt.Errorf("cybertip: retract after failure: %w", err))
 	}
-	p.SetID("reportId", "")
-	p.Step = stepNew
+	startOver(&p)
 	if env.Save != nil {
-		_ = env.Save(ctx, *p)
+		_ = env.Save(ctx, p)
 	}
-	return cause
+	return p, cause
 }
 
-// restart retracts the current report if there is one and goes back to "new".
+// restart retracts the current report if there is one and starts over.
 func (a *Agency) restart(ctx context.Context, env reporting.StepEnv, s *reporting.Submission, p reporting.Progress, why string) (reporting.Progress, error) {
 	n, _ := strconv.Atoi(p.IDs["restarts"])
 	if n >= a.opts.MaxRestarts {
 		err := fmt.Errorf("cybertip: %w: gave up after %d restarts; last: %s", reporting.ErrPermanent, n, why)
-		return p, a.failRetract(ctx, env, &p, err)
+		return a.failRetract(ctx, env, p, err)
 	}
 	if id := p.IDs["reportId"]; id != "" {
 		if err := a.retract(ctx, env, &p, id, why+"; retracted to start over"); err != nil {
@@ -523,18 +526,26 @@ func (a *Agency) restart(ctx context.Context, env reporting.StepEnv, s *reportin
 		}
 	}
 	p.SetID("restarts", strconv.Itoa(n+1))
-	p.SetID("reportId", "")
-	for k := range p.IDs {
-		if strings.HasPrefix(k, "file.") {
-			p.IDs[k] = ""
-		}
-	}
-	p.Step = stepNew
+	startOver(&p)
 	a.log.LogAttrs(ctx, slog.LevelDebug, "cybertip: starting over", slog.String("report", s.ID), slog.Int("restart", n+1))
 	if err := env.Save(ctx, p); err != nil {
 		return p, err
 	}
 	return p, nil
+}
+
+// startOver drops the current attempt's IDs (reportId, file.K.fileId), empties
+// the cursor and sets Restart, so the outbox drops those IDs too (listing them in
+// the history). The restart count and the retracted.N and expired.N records of
+// earlier reports stay.
+func startOver(p *reporting.Progress) {
+	for k := range p.IDs {
+		if k == "reportId" || strings.HasPrefix(k, "file.") {
+			delete(p.IDs, k)
+		}
+	}
+	p.Step = ""
+	p.Restart = true
 }
 
 // retract sends /retract for id and records the old report under retracted.N (or
@@ -578,11 +589,13 @@ func (a *Agency) call(ctx context.Context, env reporting.StepEnv, op string, spe
 	if err != nil {
 		var ae *reporting.APIError
 		if errors.As(err, &ae) {
-			ans, perr := ParseResponse([]byte(ae.Body))
+			raw := ae.Raw()
+			ans, perr := ParseResponse(raw)
 			if perr != nil {
-				// The client keeps only the start of an error body; read the code
-				// from what is there.
-				ans = scanResponse(ae.Body)
+				// A damaged or cut-off error body (APIError.Raw keeps up to
+				// ClientOptions.MaxErrorBodyBytes): read the code from what is
+				// there.
+				ans = scanResponse(string(raw))
 			}
 			if ans != nil && ans.Code != CodeSuccess {
 				ae.AgencyCode = strconv.Itoa(ans.Code)
@@ -616,7 +629,7 @@ func failed(resp *reporting.Response, ae *reporting.APIError) *reporting.Respons
 	if resp != nil {
 		return resp
 	}
-	return &reporting.Response{StatusCode: ae.StatusCode, Body: []byte(ae.Body), RequestID: ae.RequestID}
+	return &reporting.Response{StatusCode: ae.StatusCode, Body: ae.Raw(), RequestID: ae.RequestID}
 }
 
 func receipt(step string, at time.Time, resp *reporting.Response, note string) reporting.Receipt {

@@ -7,10 +7,11 @@
 //
 // # Model
 //
-// [Agency] implements reporting.Agency and reporting.Reconciler; [New] takes
-// [Options]. Build a client with [NewClient] (HTTP Basic; test and production
-// credentials differ) for [TestURL] or [ProductionURL]; [URLFor] picks production
-// only for the exact string "production".
+// [Agency] implements reporting.Agency, reporting.Reconciler and
+// reporting.Retracter; [New] takes [Options]. Build a client with [NewClient]
+// (HTTP Basic; test and production credentials differ) for [TestURL] or
+// [ProductionURL]; [URLFor] picks production only for the exact string
+// "production".
 //
 // Encoding follows the XSD's element order (each Go type lists its fields in
 // wire order; golden files in testdata pin them, and the fake in
@@ -33,9 +34,12 @@
 //
 // # Progress and reconciliation
 //
-// Progress.Step is "new", "submitted", "uploaded:K", "described:K", "finished"
-// or "abandoned"; IDs hold "reportId", "file.K.fileId", "restarts" and the
-// retracted or expired report IDs of earlier attempts. Receipts hold NCMEC's
+// Progress.Step is "" (nothing sent; "new" in progress stored by earlier
+// versions), "submitted", "uploaded:K", "described:K", "finished" or
+// "abandoned"; IDs hold "reportId", "file.K.fileId", "restarts" and the
+// retracted or expired report IDs of earlier attempts. Starting over returns
+// the progress with reporting.Progress.Restart set: the outbox drops reportId
+// and the file IDs of the abandoned attempt and lists them in the history. Receipts hold NCMEC's
 // answers verbatim; the /finish receipt is the statutory notification that
 // starts the one-year preservation period.
 //
@@ -48,7 +52,8 @@
 // over) and the bytes with the report's hashes and size (a mismatch fails). A
 // report NCMEC deleted while unfinished (5001) starts over. A permanent refusal
 // after the report was opened retracts it before failing. [Agency.Retract]
-// abandons a submission at NCMEC.
+// (reporting.Retracter) withdraws the open report when Outbox.Abandon gives a
+// submission up.
 //
 // # Errors
 //

@@ -320,6 +320,10 @@ func TestPermanentFailures(t *testing.T) {
 		if s.State != reporting.StateFailed || !strings.Contains(s.Error, "do not match") {
 			t.Fatalf("state %s, error %q", s.State, s.Error)
 		}
+		// The retracted report is on record, no longer the current one.
+		if _, current := s.Progress.IDs["reportId"]; current || s.Progress.IDs["retracted.0"] == "" || s.Progress.Step != "" {
+			t.Errorf("progress after the retract: step %q ids %v", s.Progress.Step, s.Progress.IDs)
+		}
 		if n := len(h.fake.ReportsIn(agencytest.CyberTipRetracted)); n != 1 {
 			t.Errorf("retracted: %d, want 1 (the half-sent report)", n)
 		}
@@ -389,8 +393,8 @@ func TestExpiredReportStartsOver(t *testing.T) {
 	offset = 25 * time.Hour
 	s.Progress = p
 	p, err = a.Step(ctx, env, s)
-	if err != nil || p.Step != "new" || p.IDs["reportId"] != "" || p.IDs["expired.0"] != first {
-		t.Fatalf("after expiry: err %v, step %q, ids %v", err, p.Step, p.IDs)
+	if _, has := p.IDs["reportId"]; err != nil || p.Step != "" || !p.Restart || has || p.IDs["expired.0"] != first {
+		t.Fatalf("after expiry: err %v, step %q, restart %v, ids %v", err, p.Step, p.Restart, p.IDs)
 	}
 	for i := 0; i < 20 && !p.Done; i++ {
 		s.Progress = p

@@ -390,7 +390,7 @@ func (a *Agency) sendOne(ctx context.Context, e *entry) {
 		e.finish(Result{Err: fmt.Errorf("dsa: statement: %w", err)})
 		return
 	}
-	ans, _ := parseAnswer([]byte(ae.Body))
+	ans, _ := parseAnswer(ae.Raw())
 	if ans == nil {
 		ans = &answer{}
 	}
@@ -402,48 +402,54 @@ func (a *Agency) sendOne(ctx context.Context, e *entry) {
 }
 
 // duplicate records a statement the database already holds, looking its uuid up
-// when the answer did not carry it.
+// when the answer did not carry it. The receipt is the database's answer that
+// names the existing statement: the lookup's when there was one, else the 422.
 func (a *Agency) duplicate(ctx context.Context, e *entry, uuid string, ae *reporting.APIError) {
 	note := "the database already holds this puid: idempotent success"
-	body := []byte(ae.Body)
+	rc := reporting.Receipt{Step: "statement", ContentType: "application/json", RequestID: ae.RequestID, Body: ae.Raw()}
 	if uuid == "" {
-		uuid = a.lookup(ctx, e)
-		if uuid == "" {
+		var found *reporting.Receipt
+		uuid, found = a.lookup(ctx, e)
+		switch {
+		case uuid == "":
 			note += "; the existing statement's uuid was not in the answer (the puid identifies it)"
+		case found != nil:
+			rc = *found
+			note += "; uuid from the existing-puid lookup"
 		}
 	}
+	rc.At, rc.Note = e.now(), note
 	a.log.LogAttrs(ctx, slog.LevelDebug, "dsa: statement existed", slog.String("puid", e.puid), slog.String("uuid", uuid))
-	e.finish(Result{UUID: uuid, Duplicate: true, Receipt: reporting.Receipt{
-		Step: "statement", At: e.now(), ContentType: "application/json", RequestID: ae.RequestID, Body: body, Note: note,
-	}})
+	e.finish(Result{UUID: uuid, Duplicate: true, Receipt: rc})
 }
 
-// lookup asks /api/v1/statement/existing-puid/{puid} for the uuid; "" if it cannot
-// tell.
-func (a *Agency) lookup(ctx context.Context, e *entry) string {
+// lookup asks /api/v1/statement/existing-puid/{puid} for the uuid and returns it
+// with the answer as a receipt; "" and nil if it cannot tell.
+func (a *Agency) lookup(ctx context.Context, e *entry) (string, *reporting.Receipt) {
 	resp, err := e.do(ctx, jsonSpec(http.MethodGet, "/api/v1/statement/existing-puid/"+url.PathEscape(e.puid), nil))
-	var body []byte
+	var rc reporting.Receipt
 	switch {
 	case err == nil:
-		body = resp.Body
+		rc = receipt(e.now, resp, resp.Body, "")
 	default:
 		var ae *reporting.APIError
 		if !errors.As(err, &ae) || ae.StatusCode != http.StatusFound {
-			return ""
+			return "", nil
 		}
-		body = []byte(ae.Body)
+		rc = reporting.Receipt{Step: "statement", ContentType: "application/json", RequestID: ae.RequestID, Body: ae.Raw()}
 	}
-	ans, _ := parseAnswer(body)
-	if ans == nil {
-		return ""
+	ans, _ := parseAnswer(rc.Body)
+	if ans == nil || ans.UUID == "" {
+		return "", nil
 	}
-	return ans.UUID
+	return ans.UUID, &rc
 }
 
 // sendBatch posts entries to /api/v1/statements. The database creates all or
 // none: refused statements and puids it already holds are taken out (the former
-// fail, the latter succeed as duplicates) and the rest is sent again; an answer
-// too truncated to say which statement failed makes the rest go one by one.
+// fail, the latter succeed as duplicates) and the rest is sent again as a batch.
+// Only an answer that does not say which statements are at fault (cut off beyond
+// ClientOptions.MaxErrorBodyBytes, or unexpected) makes the rest go one by one.
 func (a *Agency) sendBatch(ctx context.Context, entries []*entry) {
 	for round := 0; len(entries) > 0; round++ {
 		if len(entries) == 1 || round > MaxBatch {
@@ -471,7 +477,7 @@ func (a *Agency) sendBatch(ctx context.Context, entries []*entry) {
 			}
 			return
 		}
-		ans, _ := parseAnswer([]byte(ae.Body))
+		ans, _ := parseAnswer(ae.Raw())
 		var rest []*entry
 		switch {
 		case ans != nil && len(ans.StatementErrors) > 0:

@@ -22,10 +22,11 @@ const (
 // maxAnswerBytes bounds the answers parseAnswer reads.
 const maxAnswerBytes = 8 << 20
 
-// answer is a parsed answer of the Transparency Database. Bodies of error answers
-// may arrive truncated (reporting.APIError keeps the first 512 bytes), so parsing
-// is tolerant: what cannot be read is left empty, and the duplicate message and an
-// existing statement's uuid are also found by scanning.
+// answer is a parsed answer of the Transparency Database. Error answers reach the
+// driver through reporting.APIError.Raw, whole up to the client's
+// MaxErrorBodyBytes (default 1 MiB); a longer or damaged body may still arrive
+// cut off, so parsing is tolerant: what cannot be read is left empty, and the
+// duplicate message and an existing statement's uuid are also found by scanning.
 type answer struct {
 	Message string
 	// Errors are a single statement's per-field errors.

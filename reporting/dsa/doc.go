@@ -31,8 +31,12 @@
 // /api/v1/statements call of up to 100. The database creates all or none: a
 // refused statement (errors keyed statement_<i>) fails with a
 // [*ValidationError] and puids it already holds (existing_puids) succeed as
-// duplicates, and the rest is sent again. Give the outbox enough Concurrency for
-// batches to fill. [Agency.Submit] sends a slice of reports without an outbox.
+// duplicates (their uuids looked up with GET existing-puid, whose answer is the
+// receipt), and the rest is sent again as a batch. The 422 is read whole
+// (reporting.APIError.Raw, up to the client's MaxErrorBodyBytes, default 1 MiB),
+// so a batch of 100 existing puids is settled without sending its statements
+// one by one. Give the outbox enough Concurrency for batches to fill.
+// [Agency.Submit] sends a slice of reports without an outbox.
 //
 // # Errors
 //

@@ -222,6 +222,46 @@ func TestBatchExistingPUIDs(t *testing.T) {
 	}
 }
 
+// TestBatchManyExistingPUIDs: a batch of 100 of which 60 puids the database
+// already holds. Its 422 lists them all (well over the 512 bytes APIError.Body
+// keeps), so the driver settles the 60 as duplicates and sends the other 40 as
+// one more batch: no statement goes one by one.
+func TestBatchManyExistingPUIDs(t *testing.T) {
+	h := newHarness(t, nil, &dsa.Options{BatchSize: dsa.MaxBatch}, 1)
+	rs := reports("many-existing-puids", 100)
+	ctx := context.Background()
+	first := h.agency.Submit(ctx, h.client.Do, rs[:60])
+	for i, r := range first {
+		if r.Err != nil {
+			t.Fatalf("first submit %d: %v", i, r.Err)
+		}
+	}
+	before := h.fake.Requests()
+	res := h.agency.Submit(ctx, h.client.Do, rs)
+	after := h.fake.Requests()
+	for i, r := range res {
+		switch {
+		case r.Err != nil:
+			t.Fatalf("%d: %v", i, r.Err)
+		case i < 60 && (!r.Duplicate || r.UUID != first[i].UUID):
+			t.Errorf("%d: duplicate %v uuid %q, want the existing %q", i, r.Duplicate, r.UUID, first[i].UUID)
+		case i < 60 && !strings.Contains(string(r.Receipt.Body), first[i].UUID):
+			t.Errorf("%d: the receipt does not name the existing statement", i)
+		case i >= 60 && (r.Duplicate || r.UUID == ""):
+			t.Errorf("%d: duplicate %v uuid %q, want a new statement", i, r.Duplicate, r.UUID)
+		}
+	}
+	if n := h.fake.Count(); n != 100 {
+		t.Fatalf("statements: %d, want 100", n)
+	}
+	if d := after["/api/v1/statement"] - before["/api/v1/statement"]; d != 0 {
+		t.Errorf("%d statements were sent one by one, want 0", d)
+	}
+	if d := after["/api/v1/statements"] - before["/api/v1/statements"]; d != 2 {
+		t.Errorf("batch calls: %d, want 2 (60 existing, then the other 40)", d)
+	}
+}
+
 func TestFaults(t *testing.T) {
 	for _, batchSize := range []int{1, 25} {
 		for _, k := range agencytest.AllFaults() {

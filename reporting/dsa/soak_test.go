@@ -66,10 +66,8 @@ func TestSoakDSA(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for i := range soakStatements {
-		if _, err := ob.Enqueue(ctx, dsa.Name, removal(fmt.Sprintf("soak-%04d", i)), reporting.EnqueueOptions{}); err != nil {
-			t.Fatal(err)
-		}
+	if err := soak.Enqueue(ctx, ob, dsa.Name, soakStatements, func(i int) *reporting.Report { return removal(fmt.Sprintf("soak-%04d", i)) }); err != nil {
+		t.Fatal(err)
 	}
 	if err := store.Close(); err != nil {
 		t.Fatal(err)
@@ -182,6 +180,7 @@ func TestSoakDSA(t *testing.T) {
 		soakFaultRate*100, agencytest.FormatCounts(fake.Faults().Injected()), req["/api/v1/statements"], req["/api/v1/statement"], req["/api/v1/statement/existing-puid/*"])
 	t.Logf("soak dsa: client retries >= %d, outbox step retries %d, duplicate puids settled as success %d (replays after a lost answer or a kill)",
 		stats["client_retries"], stepRetries, duplicates)
+	t.Logf("soak dsa: store writes >= %d updates and %d claims", stats["store_updates"], stats["store_claims"])
 	t.Logf("soak dsa: kills: %s; elapsed %s", strings.Join(kills, ", "), elapsed.Round(time.Millisecond))
 }
 
@@ -192,6 +191,7 @@ func soakDSAChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	counted := soak.Counted(store, stats)
 	client, err := soakClient(os.Getenv("SOAK_URL"), os.Getenv("SOAK_TOKEN"), reporting.Hooks{
 		OnRetry: func(context.Context, reporting.RetryInfo) { stats.Add("client_retries", 1) },
 	})
@@ -199,7 +199,7 @@ func soakDSAChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	agency := dsa.New(&dsa.Options{BatchSize: dsa.MaxBatch, BatchWindow: 20 * time.Millisecond})
-	ob, err := reporting.NewOutbox(store, []reporting.Destination{{Agency: agency, Client: client}}, &reporting.OutboxOptions{
+	ob, err := reporting.NewOutbox(counted, []reporting.Destination{{Agency: agency, Client: client}}, &reporting.OutboxOptions{
 		Concurrency:     dsa.MaxBatch,
 		PollInterval:    10 * time.Millisecond,
 		Lease:           time.Second,

@@ -584,8 +584,9 @@ func (a *Agency) Step(ctx context.Context, env reporting.StepEnv, s *reporting.S
 	if err != nil {
 		var ae *reporting.APIError
 		if errors.As(err, &ae) && ae.StatusCode == a.opts.DuplicateStatus {
-			if ref := a.reference([]byte(ae.Body)); ref != "" {
-				return a.done(p, ref, env.Now(), ae.RequestID, []byte(ae.Body), "the NCA already holds this platform reference: idempotent success"), nil
+			raw := ae.Raw()
+			if ref := a.reference(raw); ref != "" {
+				return a.done(p, ref, env.Now(), ae.RequestID, raw, "the NCA already holds this platform reference: idempotent success"), nil
 			}
 		}
 		return p, fmt.Errorf("nca: post report: %w", err)

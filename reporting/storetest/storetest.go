@@ -37,6 +37,9 @@ func Run(t *testing.T, newStore func(t *testing.T) reporting.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"List", testList},
 		{"LargeReceipts", testLargeReceipts},
+		{"ReceiptsAppendOnly", testReceiptsAppendOnly},
+		{"ReceiptsManyAppends", testReceiptsManyAppends},
+		{"ReceiptsPerSubmission", testReceiptsPerSubmission},
 		{"CanceledContext", testCanceled},
 	}
 	for _, tc := range tests {
@@ -503,6 +506,144 @@ func testLargeReceipts(t *testing.T, st reporting.Store) {
 	got := mustGet(t, st, s.ID)
 	if !bytes.Equal(got.Progress.Receipts[1].Body, body) {
 		t.Fatal("large binary receipt did not round-trip")
+	}
+	// And one appended by Update.
+	body2 := append(bytes.Clone(body), 7)
+	got.Progress.Receipts = append(got.Progress.Receipts, reporting.Receipt{Step: "retract", At: base, Body: body2})
+	if err := st.Update(context.Background(), got); err != nil {
+		t.Fatal(err)
+	}
+	again := mustGet(t, st, s.ID)
+	if len(again.Progress.Receipts) != 3 || !bytes.Equal(again.Progress.Receipts[1].Body, body) || !bytes.Equal(again.Progress.Receipts[2].Body, body2) {
+		t.Fatal("large receipts did not round-trip through Update")
+	}
+}
+
+func receiptSteps(s *reporting.Submission) string {
+	var b strings.Builder
+	for i, r := range s.Progress.Receipts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(r.Step)
+	}
+	return b.String()
+}
+
+// testReceiptsAppendOnly: Update appends the receipts beyond those stored, never
+// rewrites a stored one, and refuses a submission that holds fewer.
+func testReceiptsAppendOnly(t *testing.T, st reporting.Store) {
+	ctx := context.Background()
+	s := Submission("cybertip", "R1", reporting.StatePending, base)
+	mustCreate(t, st, s)
+	a := mustGet(t, st, s.ID)
+	a.Progress.Receipts = append(a.Progress.Receipts,
+		reporting.Receipt{Step: "upload:0", At: base, Body: []byte("<u/>")},
+		reporting.Receipt{Step: "fileinfo:0", At: base, Body: []byte("<f/>"), Note: "n"})
+	a.Progress.Receipts[0].Body[0] = 'X' // a change to a stored receipt: ignored
+	a.Progress.Receipts[0].Note = "rewritten"
+	a.Progress.Step = "described:0"
+	if err := st.Update(ctx, a); err != nil {
+		t.Fatalf("Update with two new receipts: %v", err)
+	}
+	got := mustGet(t, st, s.ID)
+	if steps := receiptSteps(got); steps != "submit,upload:0,fileinfo:0" {
+		t.Fatalf("receipts %s, want submit,upload:0,fileinfo:0", steps)
+	}
+	if got.Progress.Receipts[0].Body[0] != '<' || got.Progress.Receipts[0].Note != "" {
+		t.Fatal("Update rewrote a stored receipt")
+	}
+	if string(got.Progress.Receipts[2].Body) != "<f/>" || got.Progress.Receipts[2].Note != "n" || got.Progress.Step != "described:0" {
+		t.Fatalf("new receipt or step not stored: %+v %q", got.Progress.Receipts[2], got.Progress.Step)
+	}
+
+	// Fewer receipts than stored: refused, nothing changed.
+	fewer := mustGet(t, st, s.ID)
+	fewer.Progress.Receipts = fewer.Progress.Receipts[:2]
+	fewer.Progress.Step = "lost"
+	if err := st.Update(ctx, fewer); !errors.Is(err, reporting.ErrConflict) {
+		t.Fatalf("Update dropping a receipt: %v, want ErrConflict", err)
+	}
+	if fewer.Version != got.Version {
+		t.Fatalf("refused Update changed Version to %d", fewer.Version)
+	}
+	again := mustGet(t, st, s.ID)
+	if again.Version != got.Version || again.Progress.Step != "described:0" || len(again.Progress.Receipts) != 3 {
+		t.Fatalf("refused Update was applied: version %d step %q receipts %d", again.Version, again.Progress.Step, len(again.Progress.Receipts))
+	}
+
+	// No new receipt: the other fields change, the receipts stay.
+	again.State = reporting.StateDone
+	if err := st.Update(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	sameSubmission(t, mustGet(t, st, s.ID), again)
+}
+
+// testReceiptsManyAppends: hundreds of saves of one receipt each come back in
+// order from Get, List and Claim.
+func testReceiptsManyAppends(t *testing.T, st reporting.Store) {
+	ctx := context.Background()
+	s := Submission("cybertip", "MANY", reporting.StatePending, base)
+	mustCreate(t, st, s)
+	const n = 300 // more than 256: sequence numbers span two bytes
+	for i := range n {
+		s.Progress.Receipts = append(s.Progress.Receipts, reporting.Receipt{
+			Step: fmt.Sprintf("step-%d", i), At: base.Add(time.Duration(i) * time.Second), Body: []byte(fmt.Sprintf("answer %d", i)),
+		})
+		s.Progress.Step = fmt.Sprintf("step-%d", i)
+		if err := st.Update(ctx, s); err != nil {
+			t.Fatalf("Update %d: %v", i, err)
+		}
+	}
+	check := func(how string, got *reporting.Submission) {
+		t.Helper()
+		if len(got.Progress.Receipts) != n+1 {
+			t.Fatalf("%s: %d receipts, want %d", how, len(got.Progress.Receipts), n+1)
+		}
+		for i, r := range got.Progress.Receipts[1:] {
+			if r.Step != fmt.Sprintf("step-%d", i) || string(r.Body) != fmt.Sprintf("answer %d", i) || !r.At.Equal(base.Add(time.Duration(i)*time.Second)) {
+				t.Fatalf("%s: receipt %d is %+v", how, i+1, r)
+			}
+		}
+		sameSubmission(t, got, s)
+	}
+	check("Get", mustGet(t, st, s.ID))
+	list, err := st.List(ctx, reporting.Query{Agency: "cybertip"})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List: %v %v", list, err)
+	}
+	check("List", list[0])
+	claimed, err := st.Claim(ctx, "w", base, time.Minute, 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("Claim: %v %v", claimed, err)
+	}
+	s.Version++
+	reporting.ApplyClaim(s, "w", base, time.Minute)
+	check("Claim", claimed[0])
+}
+
+// testReceiptsPerSubmission: receipts of submissions whose IDs share a prefix
+// stay apart.
+func testReceiptsPerSubmission(t *testing.T, st reporting.Store) {
+	ctx := context.Background()
+	ids := []string{"R1", "R10", "R1-", "R"}
+	for _, id := range ids {
+		s := Submission("nca", id, reporting.StatePending, base)
+		s.Progress.Receipts = []reporting.Receipt{{Step: "created:" + id, At: base}}
+		mustCreate(t, st, s)
+	}
+	for _, id := range ids {
+		s := mustGet(t, st, "nca/"+id)
+		s.Progress.Receipts = append(s.Progress.Receipts, reporting.Receipt{Step: "updated:" + id, At: base})
+		if err := st.Update(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range ids {
+		if got := receiptSteps(mustGet(t, st, "nca/"+id)); got != "created:"+id+",updated:"+id {
+			t.Errorf("nca/%s: receipts %s", id, got)
+		}
 	}
 }
 

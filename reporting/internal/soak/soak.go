@@ -179,3 +179,57 @@ func ReadStats(glob string) (map[string]int64, error) {
 	}
 	return sum, nil
 }
+
+// Counted returns s with its writes counted in st: "store_updates" and
+// "store_claims" (claims that returned work).
+func Counted(s reporting.Store, st *Stats) reporting.Store {
+	return &countedStore{Store: s, st: st}
+}
+
+type countedStore struct {
+	reporting.Store
+	st *Stats
+}
+
+// Update counts and forwards.
+func (c *countedStore) Update(ctx context.Context, s *reporting.Submission) error {
+	c.st.Add("store_updates", 1)
+	return c.Store.Update(ctx, s)
+}
+
+// Claim counts claims that returned work and forwards.
+func (c *countedStore) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, n int) ([]*reporting.Submission, error) {
+	subs, err := c.Store.Claim(ctx, owner, now, lease, n)
+	if len(subs) > 0 {
+		c.st.Add("store_claims", 1)
+	}
+	return subs, err
+}
+
+// Enqueue enqueues n reports, report(i) for i in [0, n), to agency through ob
+// from 8 goroutines (the store's group commit makes that faster than one by
+// one), and returns the first error.
+func Enqueue(ctx context.Context, ob *reporting.Outbox, agency string, n int, report func(i int) *reporting.Report) error {
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		firstErr error
+		once     sync.Once
+	)
+	for range 8 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if _, err := ob.Enqueue(ctx, agency, report(i), reporting.EnqueueOptions{}); err != nil {
+					once.Do(func() { firstErr = fmt.Errorf("soak: enqueue %d: %w", i, err) })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
