@@ -33,7 +33,9 @@ type Firing struct {
 	// ("case/deadline/due"): use it to deduplicate if you need exactly-once effects
 	// across crashes.
 	DeliveryID string
-	// Attempt is 1 unless an earlier claim of the timer expired without completing.
+	// Attempt is 1 unless an earlier claim of the timer expired without completing. Stores
+	// that keep leases in memory (boltstore) start again from 1 after a restart, so
+	// deduplicate by DeliveryID, not by Attempt.
 	Attempt int
 	Kind    TimerKind
 	// Fraction is the warning's fraction of the deadline (0 for due and breach).
@@ -58,7 +60,10 @@ type Firing struct {
 // exactly once per timer, across restarts and across engines sharing a store. If a
 // process dies after the hook ran but before the completion committed, the lease expires
 // and another engine (or the restarted one) runs the hook again with the same DeliveryID
-// and a higher Attempt: at-least-once delivery.
+// and a higher Attempt: at-least-once delivery. The same holds for a hook that is still
+// running when its lease runs out, as another engine may claim the timer; the engine
+// starts no further hook of a batch whose lease has run out, and retries a failed
+// completion while the lease lasts.
 //
 // OnTransition is called after each committed Open or Record, once per call that changed
 // something (not for idempotent repeats); it is not persisted, so a crash right after a
@@ -538,27 +543,61 @@ func (e *Engine) fire(ctx context.Context, claims []Claim, now time.Time) (int, 
 		}
 		groups[i] = append(groups[i], cl)
 	}
-	done := make([]Completion, len(groups))
+	done := make([]Completion, 0, len(groups))
 	fired := 0
+batch:
 	for i, g := range groups {
 		c, err := e.store.Get(ctx, g[0].Case)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return fired, err
 		}
-		var steps []*Step
-		done[i], steps = e.completion(c, g, now)
+		comp, steps := e.completion(c, g, now)
 		for j, st := range steps {
+			// Never start a hook once its claim's lease has run out (earlier hooks of the
+			// batch were slow): another engine may have claimed the timer again and fired
+			// it. Record what ran; the rest is claimed again with a new lease.
+			if !g[j].Until.IsZero() && !e.now().Before(g[j].Until) {
+				if j > 0 {
+					groups[i] = g[:j]
+					comp, _ = e.completion(c, g[:j], now)
+					done = append(done, comp)
+				}
+				groups = groups[:len(done)]
+				break batch
+			}
 			if st != nil {
 				e.deliver(ctx, g[j], st.Case, now)
 				fired++
 			}
 		}
+		done = append(done, comp)
+	}
+	if len(done) == 0 {
+		return fired, fmt.Errorf("takedown: the %v lease ran out before the first hook of a batch; raise Options.Lease: %w", e.lease, ErrLeaseLost)
 	}
 	// The hooks ran: record that even if ctx is being cancelled (shutdown), so a clean
 	// stop never causes a second delivery.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.lease)
 	defer cancel()
 	errs, err := e.store.Complete(cctx, done)
+	// A transient failure would leave the timers leased until the lease expires and then
+	// run their hooks again, so retry while the lease lasts. A retry after a commit whose
+	// reply was lost finds the timers gone (ErrLeaseLost) and delivers nothing twice.
+	for wait := 50 * time.Millisecond; err != nil && wait <= 800*time.Millisecond; wait *= 2 {
+		if errors.Is(err, ErrClosed) || errors.Is(err, ErrCorrupt) {
+			break
+		}
+		e.log.LogAttrs(ctx, slog.LevelWarn, "takedown: recording firings failed; retrying", slog.String("error", err.Error()),
+			slog.Duration("retry_in", wait))
+		t := time.NewTimer(wait)
+		select {
+		case <-cctx.Done():
+			t.Stop()
+			return fired, err
+		case <-t.C:
+		}
+		errs, err = e.store.Complete(cctx, done)
+	}
 	if err != nil {
 		return fired, err
 	}

@@ -721,3 +721,179 @@ func TestListFilters(t *testing.T) {
 		t.Fatalf("csam cases: %d, want 20", len(got))
 	}
 }
+
+// TestExpiredLeaseStopsBatch: a hook that outlives the lease lets another engine claim
+// the batch again; the first engine must then not run the hooks of the rest of its
+// batch, or every one of them fires twice.
+func TestExpiredLeaseStopsBatch(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock(t0)
+	store := takedown.NewMemStore()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	count := func(_ context.Context, f takedown.Firing) {
+		mu.Lock()
+		calls[f.DeliveryID]++
+		mu.Unlock()
+	}
+	e2, err := takedown.NewEngine(store, nil, &takedown.Options{Now: clk.Now, WorkerID: "e2", Warnings: []float64{},
+		Lease: time.Minute, Hooks: takedown.Hooks{OnDue: count, OnBreach: count}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	slow := func(ctx context.Context, f takedown.Firing) {
+		count(ctx, f)
+		once.Do(func() {
+			// The hook takes longer than the lease; meanwhile the other engine runs.
+			clk.Add(2 * time.Minute)
+			if _, err := e2.Tick(ctx); err != nil {
+				t.Errorf("e2.Tick: %v", err)
+			}
+		})
+	}
+	e1, err := takedown.NewEngine(store, nil, &takedown.Options{Now: clk.Now, WorkerID: "e1", Warnings: []float64{},
+		Lease: time.Minute, Hooks: takedown.Hooks{OnDue: slow, OnBreach: slow}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		n := takedown.Notice{ID: fmt.Sprintf("n%d", i), Trigger: takedown.TriggerOwnDetection, Jurisdictions: js(takedown.US),
+			Category: "csam", ReceivedAt: t0}
+		if _, err := e1.Open(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Set(t0.Add(72 * time.Hour))
+	if _, err := e1.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) < 6 {
+		t.Fatalf("%d distinct firings, want at least 6", len(calls))
+	}
+	twice := 0
+	for id, n := range calls {
+		switch {
+		case n == 2:
+			twice++
+		case n != 1:
+			t.Errorf("%s fired %d times", id, n)
+		}
+	}
+	// Only the firing whose hook was running when the lease ran out is delivered again.
+	if twice != 1 {
+		t.Fatalf("%d firings delivered twice, want only the one in flight (1)", twice)
+	}
+}
+
+// TestUncertainPreservationFlagged: India's 180-day preservation is [U] in the
+// reference even under the 36 h order rule, whose deadline is not marked uncertain.
+func TestUncertainPreservationFlagged(t *testing.T) {
+	p := takedown.DefaultPolicy()
+	res := p.Resolve(takedown.Notice{ID: "in", Trigger: takedown.TriggerAuthorityOrder, Jurisdictions: js(takedown.IN),
+		ReceivedAt: time.Date(2026, time.January, 10, 0, 0, 0, 0, time.UTC)})
+	var found bool
+	for _, pr := range res.Preservation {
+		if pr.Rule.ID != "in.it-rules.3-1-d.36h" {
+			continue
+		}
+		found = true
+		if pr.Period != 180*24*time.Hour || !pr.Rule.Uncertain {
+			t.Errorf("preservation %v uncertain=%v, want 180 days flagged uncertain", pr.Period, pr.Rule.Uncertain)
+		}
+	}
+	if !found {
+		t.Fatal("no preservation from in.it-rules.3-1-d.36h")
+	}
+	d, ok := func() (takedown.Deadline, bool) {
+		for _, d := range res.Deadlines {
+			if d.Rule.ID == "in.it-rules.3-1-d.36h" {
+				return d, true
+			}
+		}
+		return takedown.Deadline{}, false
+	}()
+	if !ok || d.Duration != 36*time.Hour || d.Rule.Uncertain {
+		t.Fatalf("deadline %+v, want 36 h from a rule not marked uncertain", d)
+	}
+}
+
+// TestSLAEmptyExport: a period without cases still exports "groups" as a JSON array
+// (transparency-report tooling reads it as a list) and a CSV with its header.
+func TestSLAEmptyExport(t *testing.T) {
+	e := newEngine(t, nil, &takedown.Options{Now: newClock(t0).Now})
+	r, err := e.SLA(context.Background(), takedown.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(buf.Bytes(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if string(raw["groups"]) != "[]" || string(raw["cases"]) != "0" {
+		t.Fatalf("groups = %s, cases = %s; want [] and 0", raw["groups"], raw["cases"])
+	}
+	buf.Reset()
+	if err := r.WriteCSV(&buf); err != nil || buf.String() != takedown.CSVHeader+"\n" {
+		t.Fatalf("CSV = %q, %v", buf.String(), err)
+	}
+}
+
+// flakyComplete fails the first fail calls of Complete, as a dropped database
+// connection would, without writing anything.
+type flakyComplete struct {
+	takedown.Store
+	mu   sync.Mutex
+	fail int
+}
+
+func (f *flakyComplete) Complete(ctx context.Context, done []takedown.Completion) ([]error, error) {
+	f.mu.Lock()
+	fail := f.fail > 0
+	f.fail--
+	f.mu.Unlock()
+	if fail {
+		return nil, errors.New("connection reset by peer")
+	}
+	return f.Store.Complete(ctx, done)
+}
+
+// TestTransientCompleteFailureNoRedelivery: the hooks ran, so a passing store error
+// while recording that must not lead to a second delivery after the lease expires.
+func TestTransientCompleteFailureNoRedelivery(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock(t0)
+	store := &flakyComplete{Store: takedown.NewMemStore()}
+	calls := map[string]int{}
+	count := func(_ context.Context, f takedown.Firing) { calls[f.DeliveryID]++ }
+	e, err := takedown.NewEngine(store, nil, &takedown.Options{Now: clk.Now, Warnings: []float64{},
+		Hooks: takedown.Hooks{OnDue: count, OnBreach: count}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Open(ctx, takedown.Notice{ID: "n", Trigger: takedown.TriggerOwnDetection, Jurisdictions: js(takedown.US),
+		Category: "csam", ReceivedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(72 * time.Hour))
+	store.fail = 2
+	if _, err := e.Tick(ctx); err != nil {
+		t.Fatalf("Tick: %v", err)
+	}
+	clk.Add(time.Hour) // every lease has expired
+	if _, err := e.Tick(ctx); err != nil {
+		t.Fatalf("second Tick: %v", err)
+	}
+	if len(calls) < 2 {
+		t.Fatalf("%d firings, want at least a due and a breach", len(calls))
+	}
+	for id, n := range calls {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+}

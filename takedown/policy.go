@@ -84,6 +84,9 @@ type Retention struct {
 	From EventType `json:"from"`
 	// Agency limits From = EventReported to reports to that recipient.
 	Agency string `json:"agency,omitempty"`
+	// Uncertain marks a period the reference tags as uncertain even when the rule's
+	// deadline is not; the Preservation's RuleRef.Uncertain is then true.
+	Uncertain bool `json:"uncertain,omitempty"`
 }
 
 func (r *Rule) ref(p *Policy) RuleRef {
@@ -406,6 +409,7 @@ func (p *Policy) Resolve(n Notice) Resolution {
 		ref := r.ref(p)
 		for _, ret := range r.Preserve {
 			pr := Preservation{Rule: ref, What: ret.What, Period: ret.Period, From: ret.From, Agency: ret.Agency}
+			pr.Rule.Uncertain = ref.Uncertain || ret.Uncertain
 			if ret.From == EventOpened {
 				pr.Until = at.Add(ret.Period)
 			}

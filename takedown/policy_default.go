@@ -316,5 +316,6 @@ func gbRetention() []Retention {
 }
 
 func inRetention() []Retention {
-	return []Retention{{What: "information and associated records", Period: 180 * day, From: EventActioned}}
+	// 180 days (r.3(1)(g)) is [U] in the reference, also under rules whose deadline is not.
+	return []Retention{{What: "information and associated records", Period: 180 * day, From: EventActioned, Uncertain: true}}
 }

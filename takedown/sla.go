@@ -76,7 +76,7 @@ func percentile(xs []time.Duration, p float64) time.Duration {
 func (e *Engine) SLA(ctx context.Context, f Filter) (*SLAReport, error) {
 	now := e.now().UTC()
 	r := &SLAReport{GeneratedAt: now, ByTrigger: map[Trigger]int{}, ByCategory: map[string]int{},
-		ByJurisdiction: map[Jurisdiction]int{}, ByAction: map[EventType]int{}}
+		ByJurisdiction: map[Jurisdiction]int{}, ByAction: map[EventType]int{}, Groups: []SLAGroup{}}
 	type key struct {
 		j Jurisdiction
 		t Trigger

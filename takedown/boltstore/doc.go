@@ -28,6 +28,8 @@
 // Options.LockTimeout), so timer leases only matter between engines of one process: they
 // are kept in memory, claiming writes nothing to the file, and a crash releases them
 // (the restarted engine re-delivers an unrecorded firing at once, with Attempt 1). The
+// leases belong to the Store value: give every engine of the process the same Store, as
+// two Stores over one bucket of one file would each lease, and fire, the same timer. The
 // Store is safe for concurrent use.
 //
 // # Errors
