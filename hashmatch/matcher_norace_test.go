@@ -1,0 +1,5 @@
+//go:build !race
+
+package hashmatch
+
+const raceEnabled = false
