@@ -384,7 +384,7 @@ func (r Report) LogValue() slog.Value {
 }
 
 // safeID returns s if it looks like an identifier or code (letters, digits and
-// ._-:), so that a caller who put something odd in an ID cannot leak it through
+// ._-:/, the slash being SubmissionID's separator), so that a caller who put something odd in an ID cannot leak it through
 // logs; otherwise a placeholder with its length.
 func safeID(s string) string {
 	if len(s) > maxIDLen {
@@ -394,7 +394,7 @@ func safeID(s string) string {
 		c := s[i]
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
-			c == '-', c == '_', c == '.', c == ':':
+			c == '-', c == '_', c == '.', c == ':', c == '/':
 		default:
 			return "<redacted:" + strconv.Itoa(len(s)) + "B>"
 		}
