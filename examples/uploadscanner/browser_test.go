@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,18 @@ func TestBrowserReview(t *testing.T) {
 	filter, _ := eval(js(`getComputedStyle(IMG).filter`)).(string)
 	if !strings.Contains(filter, "blur") || !strings.Contains(filter, "grayscale") {
 		t.Fatalf("thumbnail filter %q, want blurred and greyscale", filter)
+	}
+
+	// MNR_SCREENSHOT_DIR keeps a picture of the queue as a reviewer first
+	// sees it, for a person to look at.
+	if dir := os.Getenv("MNR_SCREENSHOT_DIR"); dir != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "review-queue.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// A click reveals it (the CSS transition takes a moment).
