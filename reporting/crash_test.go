@@ -127,9 +127,7 @@ func TestCrashRecovery(t *testing.T) {
 			t.Cleanup(func() { store.Close() })
 			rig = rigFor(t, srv, store, nil, nil)
 			_, files := relayReportN("R1", 2)
-			for k, v := range files {
-				rig.files[k] = v
-			}
+			rig.addFiles(files)
 			before := rig.get(t, "R1")
 			if before.State != reporting.StateInProgress {
 				t.Fatalf("after the kill the submission is %s", before.State)

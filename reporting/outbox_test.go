@@ -93,9 +93,7 @@ func TestEnqueueValidation(t *testing.T) {
 	}
 	// Warnings do not block, and are counted in the history.
 	r, fs := relayReportN("WARN", 1)
-	for k, v := range fs {
-		rig.files[k] = v
-	}
+	rig.addFiles(fs)
 	r.Narrative = "contains child porn wording"
 	s, err := rig.ob.Enqueue(context.Background(), "relay", r, reporting.EnqueueOptions{})
 	if err != nil {
@@ -497,9 +495,7 @@ func twoOutboxes(t *testing.T, stores ...reporting.Store) {
 	for i := range n {
 		a.enqueue(t, fmt.Sprintf("R%02d", i), 1, reporting.EnqueueOptions{})
 	}
-	for k, v := range a.files {
-		b.files[k] = v
-	}
+	b.addFiles(a.files)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, rig := range []*outboxRig{a, b} {

@@ -347,6 +347,29 @@ type outboxRig struct {
 	clock *fakeClock
 	files memFiles
 	agent reporting.Agency
+	// filesMu guards files: tests add files while the outbox reads them.
+	filesMu sync.RWMutex
+}
+
+// addFiles makes fs readable by the rig's outbox.
+func (r *outboxRig) addFiles(fs memFiles) {
+	r.filesMu.Lock()
+	defer r.filesMu.Unlock()
+	for k, v := range fs {
+		r.files[k] = v
+	}
+}
+
+// lockedFiles reads a memFiles under its rig's lock.
+type lockedFiles struct {
+	mu    *sync.RWMutex
+	files memFiles
+}
+
+func (l lockedFiles) Open(ctx context.Context, ref string) (io.ReadCloser, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.files.Open(ctx, ref)
 }
 
 // newRig builds an outbox over store (a MemStore when nil) talking to a fresh
@@ -365,7 +388,7 @@ func rigFor(t testing.TB, srv *relayServer, store reporting.Store, agency report
 	}
 	rig := &outboxRig{srv: srv, store: store, clock: &fakeClock{t: now}, files: memFiles{}, agent: agency}
 	var err error
-	rig.ob, err = buildOutbox(srv.URL, store, agency, rig.clock, rig.files, o)
+	rig.ob, err = buildOutbox(srv.URL, store, agency, rig.clock, lockedFiles{&rig.filesMu, rig.files}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +397,7 @@ func rigFor(t testing.TB, srv *relayServer, store reporting.Store, agency report
 
 // buildOutbox is the outbox of the tests: a client that does not wait between
 // retries, the fake clock, in-memory files.
-func buildOutbox(url string, store reporting.Store, agency reporting.Agency, clock *fakeClock, files memFiles, o *reporting.OutboxOptions) (*reporting.Outbox, error) {
+func buildOutbox(url string, store reporting.Store, agency reporting.Agency, clock *fakeClock, files reporting.FileSource, o *reporting.OutboxOptions) (*reporting.Outbox, error) {
 	c, err := reporting.NewClient(url, &reporting.ClientOptions{
 		Limiter: rate.NewLimiter(rate.Inf, 1), Jitter: noWait, AttemptTimeout: 10 * time.Second,
 	})
@@ -397,9 +420,7 @@ func buildOutbox(url string, store reporting.Store, agency reporting.Agency, clo
 func (r *outboxRig) enqueue(t testing.TB, id string, files int, eo reporting.EnqueueOptions) *reporting.Submission {
 	t.Helper()
 	rep, fs := relayReportN(id, files)
-	for k, v := range fs {
-		r.files[k] = v
-	}
+	r.addFiles(fs)
 	s, err := r.ob.Enqueue(context.Background(), r.agent.Name(), rep, eo)
 	if err != nil {
 		t.Fatalf("Enqueue: %v", err)

@@ -183,19 +183,6 @@ func (c *CyberTip) URL() string {
 	return c.url() + c.opts.BasePath
 }
 
-// Close stops the server, if any, and drops its connections. It always returns nil.
-func (c *CyberTip) Close() error {
-	c.close()
-	return nil
-}
-
-// Faults returns the fault plan; change it at any time.
-func (c *CyberTip) Faults() *Faults { return &c.faults }
-
-// Requests returns the number of requests received per endpoint path ("/submit",
-// ...), faulted ones included.
-func (c *CyberTip) Requests() map[string]int { return c.requests() }
-
 // Credentials returns the Basic credentials the fake expects.
 func (c *CyberTip) Credentials() (username, password string) {
 	return c.opts.Username, c.opts.Password
@@ -296,9 +283,8 @@ func (c *CyberTip) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, pass, hasAuth := r.BasicAuth()
 	if !hasAuth || subtle.ConstantTimeCompare([]byte(user), []byte(c.opts.Username)) != 1 ||
 		subtle.ConstantTimeCompare([]byte(pass), []byte(c.opts.Password)) != 1 {
-		w.Header().Set("Request-ID", newRequestID())
 		w.Header().Set("WWW-Authenticate", `Basic realm="CyberTipline"`)
-		write(w, ctReply(http.StatusUnauthorized, CTAuthRequired, "Authentication required", 0, "", ""))
+		answer(w, ctReply(http.StatusUnauthorized, CTAuthRequired, "Authentication required", 0, "", ""))
 		return
 	}
 	type route struct {
@@ -315,13 +301,11 @@ func (c *CyberTip) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, ok := routes[path]
 	if !ok {
-		w.Header().Set("Request-ID", newRequestID())
-		write(w, ctReply(http.StatusNotFound, CTInvalidRequest, "Resource not found", 0, "", ""))
+		answer(w, ctReply(http.StatusNotFound, CTInvalidRequest, "Resource not found", 0, "", ""))
 		return
 	}
 	if r.Method != rt.method && !(path == "/status" && r.Method == http.MethodPost) {
-		w.Header().Set("Request-ID", newRequestID())
-		write(w, ctReply(http.StatusMethodNotAllowed, CTInvalidRequest, "Method not allowed", 0, "", ""))
+		answer(w, ctReply(http.StatusMethodNotAllowed, CTInvalidRequest, "Method not allowed", 0, "", ""))
 		return
 	}
 	c.run(w, r, path, path != "/status",
@@ -691,7 +675,9 @@ func formID(r *http.Request) (string, *reply) {
 	return id, nil
 }
 
-func (c *CyberTip) finish(r *http.Request) reply {
+// withFormReport runs fn, under the state lock, on the open report named by the
+// form field id of r (/finish and /retract), or answers why there is none.
+func (c *CyberTip) withFormReport(r *http.Request, fn func(rep *ctReport) reply) reply {
 	idText, bad := formID(r)
 	if bad != nil {
 		return *bad
@@ -702,6 +688,14 @@ func (c *CyberTip) finish(r *http.Request) reply {
 	if bad != nil {
 		return *bad
 	}
+	return fn(rep)
+}
+
+func (c *CyberTip) finish(r *http.Request) reply {
+	return c.withFormReport(r, c.finishReport)
+}
+
+func (c *CyberTip) finishReport(rep *ctReport) reply {
 	if rep.Batched {
 		if len(rep.Files) != 1 {
 			return ctInvalid(CTValidationFailed, fmt.Sprintf("Validation failed: a batched report needs exactly one file; it has %d", len(rep.Files)))
@@ -726,19 +720,11 @@ func (c *CyberTip) finish(r *http.Request) reply {
 }
 
 func (c *CyberTip) retract(r *http.Request) reply {
-	idText, bad := formID(r)
-	if bad != nil {
-		return *bad
-	}
-	c.state.Lock()
-	defer c.state.Unlock()
-	rep, bad := c.openReport(idText)
-	if bad != nil {
-		return *bad
-	}
-	rep.State = CyberTipRetracted
-	rep.lastChange = c.opts.Now()
-	return ctReply(http.StatusOK, CTSuccess, "", rep.ReportID, "", "")
+	return c.withFormReport(r, func(rep *ctReport) reply {
+		rep.State = CyberTipRetracted
+		rep.lastChange = c.opts.Now()
+		return ctReply(http.StatusOK, CTSuccess, "", rep.ReportID, "", "")
+	})
 }
 
 // ValidateCyberTipReport checks a <report> document against the fake's schema tables

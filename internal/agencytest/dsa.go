@@ -2,7 +2,6 @@ package agencytest
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -120,20 +119,8 @@ func (d *DSA) Serve(l net.Listener) error { return d.serveOn(l, d) }
 // URL returns the server's base URL when started by NewDSA, "" otherwise.
 func (d *DSA) URL() string { return d.url() }
 
-// Close stops the server, if any. It always returns nil.
-func (d *DSA) Close() error {
-	d.close()
-	return nil
-}
-
-// Faults returns the fault plan.
-func (d *DSA) Faults() *Faults { return &d.faults }
-
 // Token returns the Bearer token the fake expects.
 func (d *DSA) Token() string { return d.opts.Token }
-
-// Requests returns the number of requests per path ("/api/v1/statement", ...).
-func (d *DSA) Requests() map[string]int { return d.requests() }
 
 // Statements returns copies of the stored statements in creation order.
 func (d *DSA) Statements() []DSAStatement {
@@ -187,11 +174,8 @@ func dsaJSON(status int, v any) reply {
 
 // ServeHTTP implements http.Handler.
 func (d *DSA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	auth := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(d.opts.Token)) != 1 {
-		w.Header().Set("Request-ID", newRequestID())
-		write(w, dsaJSON(http.StatusUnauthorized, map[string]string{"message": "Unauthenticated."}))
+	if !bearerOK(r, d.opts.Token) {
+		answer(w, dsaJSON(http.StatusUnauthorized, map[string]string{"message": "Unauthenticated."}))
 		return
 	}
 	path := r.URL.Path
@@ -207,8 +191,7 @@ func (d *DSA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/api/v1/statement/") && r.Method == http.MethodGet:
 		fn = d.show
 	default:
-		w.Header().Set("Request-ID", newRequestID())
-		write(w, dsaJSON(http.StatusNotFound, map[string]string{"message": "Not Found"}))
+		answer(w, dsaJSON(http.StatusNotFound, map[string]string{"message": "Not Found"}))
 		return
 	}
 	key := path

@@ -2,7 +2,6 @@ package agencytest
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -116,20 +115,8 @@ func (n *NCA) Serve(l net.Listener) error { return n.serveOn(l, n) }
 // URL returns the server's base URL when started by NewNCA, "" otherwise.
 func (n *NCA) URL() string { return n.url() }
 
-// Close stops the server, if any. It always returns nil.
-func (n *NCA) Close() error {
-	n.close()
-	return nil
-}
-
-// Faults returns the fault plan.
-func (n *NCA) Faults() *Faults { return &n.faults }
-
 // Token returns the Bearer token the fake expects.
 func (n *NCA) Token() string { return n.opts.Token }
-
-// Requests returns the number of requests per path.
-func (n *NCA) Requests() map[string]int { return n.requests() }
 
 // Reports returns copies of the stored reports in arrival order.
 func (n *NCA) Reports() []NCAReport {
@@ -158,10 +145,8 @@ func (n *NCA) DuplicateAttempts() map[string]int {
 
 // ServeHTTP implements http.Handler.
 func (n *NCA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(n.opts.Token)) != 1 {
-		w.Header().Set("Request-ID", newRequestID())
-		write(w, dsaJSON(http.StatusUnauthorized, map[string]string{"error": "unauthenticated"}))
+	if !bearerOK(r, n.opts.Token) {
+		answer(w, dsaJSON(http.StatusUnauthorized, map[string]string{"error": "unauthenticated"}))
 		return
 	}
 	switch {
@@ -170,8 +155,7 @@ func (n *NCA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, n.opts.Path+"/") && r.Method == http.MethodGet:
 		n.run(w, r, n.opts.Path+"/*", false, n.serverError, n.rateLimited, func() reply { return n.lookup(r) })
 	default:
-		w.Header().Set("Request-ID", newRequestID())
-		write(w, dsaJSON(http.StatusNotFound, map[string]string{"error": "not found"}))
+		answer(w, dsaJSON(http.StatusNotFound, map[string]string{"error": "not found"}))
 	}
 }
 

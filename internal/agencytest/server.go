@@ -2,10 +2,12 @@ package agencytest
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 )
@@ -70,7 +72,8 @@ func (b *base) url() string {
 	return b.srv.URL
 }
 
-func (b *base) close() {
+// Close stops the server, if any, and drops its connections. It always returns nil.
+func (b *base) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.done)
 		if b.srv != nil {
@@ -78,9 +81,15 @@ func (b *base) close() {
 			b.srv.Close()
 		}
 	})
+	return nil
 }
 
-func (b *base) requests() map[string]int {
+// Faults returns the fault plan; change it at any time.
+func (b *base) Faults() *Faults { return &b.faults }
+
+// Requests returns the number of requests received per endpoint path, faulted ones
+// included.
+func (b *base) Requests() map[string]int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make(map[string]int, len(b.reqs))
@@ -88,6 +97,19 @@ func (b *base) requests() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// bearerOK reports whether r carries "Authorization: Bearer token".
+func bearerOK(r *http.Request, token string) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(token)) == 1
+}
+
+// answer sends rp outside the fault plan (authentication and routing failures),
+// with a fresh Request-ID header.
+func answer(w http.ResponseWriter, rp reply) {
+	w.Header().Set("Request-ID", newRequestID())
+	write(w, rp)
 }
 
 // newRequestID returns a random UUID-shaped request identifier.

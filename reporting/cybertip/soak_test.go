@@ -5,15 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/mnr-sdk/mnr/internal/agencytest"
 	"github.com/mnr-sdk/mnr/reporting"
@@ -54,14 +51,7 @@ func soakReport(i int) *reporting.Report {
 }
 
 func soakClient(url, user, pass string, hooks reporting.Hooks) (*reporting.Client, error) {
-	return cybertip.NewClient(url, user, pass, &reporting.ClientOptions{
-		Limiter:        rate.NewLimiter(rate.Inf, 1),
-		InitialBackoff: time.Millisecond,
-		MaxBackoff:     10 * time.Millisecond,
-		AttemptTimeout: 5 * time.Second,
-		RetryTokens:    -1,
-		Hooks:          hooks,
-	})
+	return cybertip.NewClient(url, user, pass, soak.ClientOptions(hooks))
 }
 
 func TestSoakCyberTip(t *testing.T) {
@@ -78,63 +68,14 @@ func TestSoakCyberTip(t *testing.T) {
 	user, pass := fake.Credentials()
 
 	// Accept every report durably before any worker starts.
-	store, err := soak.OpenBolt(db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	client, err := soakClient(fake.URL(), user, pass, reporting.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ob, err := reporting.NewOutbox(store, []reporting.Destination{{Agency: cybertip.New(nil), Client: client}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := soak.Enqueue(ctx, ob, cybertip.Name, soakReports, soakReport); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Close(); err != nil {
-		t.Fatal(err)
-	}
+	soak.Accept(t, db, reporting.Destination{Agency: cybertip.New(nil), Client: client}, soakReports, soakReport)
 
-	rng := rand.New(rand.NewPCG(soakSeed, 1))
-	killAt := []int{100 + rng.IntN(300), 500 + rng.IntN(300)}
 	env := []string{"SOAK_DB=" + db, "SOAK_URL=" + fake.URL(), "SOAK_USER=" + user, "SOAK_PASS=" + pass, "SOAK_DIR=" + dir}
-	var kills []string
-	for run := 0; run < 3; run++ {
-		child := soak.Start(t, t.Name(), append(env, "SOAK_RUN="+strconv.Itoa(run))...)
-		if run < len(killAt) {
-			deadline := time.Now().Add(3 * time.Minute)
-			for fake.FinishedCount() < killAt[run] {
-				select {
-				case <-child.Done():
-					err, out := child.Wait()
-					t.Fatalf("child %d ended before its kill point: %v\n%s", run, err, out)
-				default:
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("child %d made no progress to %d finished reports", run, killAt[run])
-				}
-				time.Sleep(time.Duration(1+rng.IntN(5)) * time.Millisecond)
-			}
-			time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
-			n := fake.FinishedCount()
-			child.Kill()
-			kills = append(kills, fmt.Sprintf("SIGKILL at %d finished", n))
-			continue
-		}
-		select {
-		case <-child.Done():
-		case <-time.After(5 * time.Minute):
-			child.Kill()
-			_, out := child.Wait()
-			t.Fatalf("final child did not finish in 5 minutes\n%s", out)
-		}
-		if err, out := child.Wait(); err != nil {
-			t.Fatalf("final child: %v\n%s", err, out)
-		}
-	}
+	kills := soak.RunChildren(t, t.Name(), env, soak.Kills{Seed: soakSeed, Progress: fake.FinishedCount, Unit: "finished", Poll: 5, Settle: 40})
 	elapsed := time.Since(start)
 
 	// The agency: exactly one finished report per report ID, none lost.
@@ -153,59 +94,46 @@ func TestSoakCyberTip(t *testing.T) {
 	}
 
 	// The store: every submission done with its receipt, matching the agency.
-	store, err = soak.OpenBolt(db)
+	store, err := soak.OpenBolt(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
 	var unknowns, reconciled, stepRetries, restarts int
-	seen := 0
-	after := ""
-	for {
-		subs, err := store.List(ctx, reporting.Query{After: after, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
+	seen := soak.Each(t, store, func(s *reporting.Submission) {
+		r, ok := finished[s.Report.ID]
+		switch {
+		case s.State != reporting.StateDone:
+			t.Errorf("%s: state %s (%s)", s.ID, s.State, s.Error)
+		case !ok:
+			t.Errorf("%s: done in the store but not finished at the agency", s.ID)
+		case s.Progress.IDs["reportId"] != strconv.FormatInt(r.ReportID, 10):
+			t.Errorf("%s: stored reportId %s, agency finished %d", s.ID, s.Progress.IDs["reportId"], r.ReportID)
 		}
-		if len(subs) == 0 {
-			break
+		if rc := receiptFor(s, "finish"); rc == nil || len(rc.Body) == 0 {
+			t.Errorf("%s: no finish receipt", s.ID)
 		}
-		for _, s := range subs {
-			seen++
-			after = s.ID
-			r, ok := finished[s.Report.ID]
+		if len(r.Files) != 1 || r.Files[0].MD5 != s.Report.Content[0].MD5 {
+			t.Errorf("%s: agency holds files %+v", s.ID, r.Files)
+		}
+		n, _ := strconv.Atoi(s.Progress.IDs["restarts"])
+		restarts += n
+		for _, e := range s.History {
 			switch {
-			case s.State != reporting.StateDone:
-				t.Errorf("%s: state %s (%s)", s.ID, s.State, s.Error)
-			case !ok:
-				t.Errorf("%s: done in the store but not finished at the agency", s.ID)
-			case s.Progress.IDs["reportId"] != strconv.FormatInt(r.ReportID, 10):
-				t.Errorf("%s: stored reportId %s, agency finished %d", s.ID, s.Progress.IDs["reportId"], r.ReportID)
+			case e.To == reporting.StateUnknown && e.From != reporting.StateUnknown:
+				unknowns++
+			case strings.HasPrefix(e.Note, "will retry"):
+				stepRetries++
 			}
-			if rc := receiptFor(s, "finish"); rc == nil || len(rc.Body) == 0 {
-				t.Errorf("%s: no finish receipt", s.ID)
-			}
-			if len(r.Files) != 1 || r.Files[0].MD5 != s.Report.Content[0].MD5 {
-				t.Errorf("%s: agency holds files %+v", s.ID, r.Files)
-			}
-			n, _ := strconv.Atoi(s.Progress.IDs["restarts"])
-			restarts += n
-			for _, e := range s.History {
-				switch {
-				case e.To == reporting.StateUnknown && e.From != reporting.StateUnknown:
-					unknowns++
-				case strings.HasPrefix(e.Note, "will retry"):
-					stepRetries++
-				}
-				if e.From == reporting.StateUnknown && e.To != reporting.StateUnknown {
-					reconciled++
-				}
+			if e.From == reporting.StateUnknown && e.To != reporting.StateUnknown {
+				reconciled++
 			}
 		}
-	}
+	})
 	if seen != soakReports {
 		t.Errorf("submissions in the store: %d, want %d", seen, soakReports)
 	}
-	stats, err := soak.ReadStats(filepath.Join(dir, "stats-*.json"))
+	stats, err := soak.ReadRunStats(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,17 +152,8 @@ func TestSoakCyberTip(t *testing.T) {
 }
 
 func soakCyberTipChild(t *testing.T) {
-	dir := os.Getenv("SOAK_DIR")
-	stats := soak.NewStats(filepath.Join(dir, "stats-"+os.Getenv("SOAK_RUN")+".json"))
-	store, err := soak.OpenBolt(os.Getenv("SOAK_DB"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	counted := soak.Counted(store, stats)
-	client, err := soakClient(os.Getenv("SOAK_URL"), os.Getenv("SOAK_USER"), os.Getenv("SOAK_PASS"), reporting.Hooks{
-		OnRetry: func(context.Context, reporting.RetryInfo) { stats.Add("client_retries", 1) },
-	})
+	counted, stats, hooks := soak.OpenChild(t)
+	client, err := soakClient(os.Getenv("SOAK_URL"), os.Getenv("SOAK_USER"), os.Getenv("SOAK_PASS"), hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,33 +170,5 @@ func soakCyberTipChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runSoakChild(t, ob, stats)
-}
-
-// runSoakChild runs the outbox until no submission is left to work on.
-func runSoakChild(t *testing.T, ob *reporting.Outbox, stats *soak.Stats) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go stats.FlushEvery(ctx, 100*time.Millisecond)
-	done := make(chan error, 1)
-	go func() { done <- ob.Run(ctx) }()
-	for {
-		time.Sleep(50 * time.Millisecond)
-		open := 0
-		for _, st := range []reporting.State{reporting.StatePending, reporting.StateInProgress, reporting.StateUnknown} {
-			subs, err := ob.List(ctx, reporting.Query{State: st, Limit: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			open += len(subs)
-		}
-		if open == 0 {
-			break
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	_ = stats.Flush()
+	soak.Drive(t, ob, stats)
 }

@@ -1,17 +1,12 @@
 package dsa_test
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/mnr-sdk/mnr/internal/agencytest"
 	"github.com/mnr-sdk/mnr/reporting"
@@ -31,14 +26,7 @@ const (
 )
 
 func soakClient(url, token string, hooks reporting.Hooks) (*reporting.Client, error) {
-	return dsa.NewClient(url, func() (string, error) { return token, nil }, &reporting.ClientOptions{
-		Limiter:        rate.NewLimiter(rate.Inf, 1),
-		InitialBackoff: time.Millisecond,
-		MaxBackoff:     10 * time.Millisecond,
-		AttemptTimeout: 5 * time.Second,
-		RetryTokens:    -1,
-		Hooks:          hooks,
-	})
+	return dsa.NewClient(url, func() (string, error) { return token, nil }, soak.ClientOptions(hooks))
 }
 
 func TestSoakDSA(t *testing.T) {
@@ -53,63 +41,14 @@ func TestSoakDSA(t *testing.T) {
 	defer fake.Close()
 	fake.Faults().SetRandom(soakFaultRate, soakSeed, nil)
 
-	store, err := soak.OpenBolt(db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	client, err := soakClient(fake.URL(), fake.Token(), reporting.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ob, err := reporting.NewOutbox(store, []reporting.Destination{{Agency: dsa.New(nil), Client: client}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := soak.Enqueue(ctx, ob, dsa.Name, soakStatements, func(i int) *reporting.Report { return removal(fmt.Sprintf("soak-%04d", i)) }); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Close(); err != nil {
-		t.Fatal(err)
-	}
+	soak.Accept(t, db, reporting.Destination{Agency: dsa.New(nil), Client: client}, soakStatements, func(i int) *reporting.Report { return removal(fmt.Sprintf("soak-%04d", i)) })
 
-	rng := rand.New(rand.NewPCG(soakSeed, 1))
-	killAt := []int{100 + rng.IntN(300), 500 + rng.IntN(300)}
 	env := []string{"SOAK_DB=" + db, "SOAK_URL=" + fake.URL(), "SOAK_TOKEN=" + fake.Token(), "SOAK_DIR=" + dir}
-	var kills []string
-	for run := 0; run < 3; run++ {
-		child := soak.Start(t, t.Name(), append(env, "SOAK_RUN="+strconv.Itoa(run))...)
-		if run < len(killAt) {
-			deadline := time.Now().Add(3 * time.Minute)
-			for fake.Count() < killAt[run] {
-				select {
-				case <-child.Done():
-					err, out := child.Wait()
-					t.Fatalf("child %d ended before its kill point: %v\n%s", run, err, out)
-				default:
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("child %d made no progress to %d statements", run, killAt[run])
-				}
-				time.Sleep(time.Duration(1+rng.IntN(3)) * time.Millisecond)
-			}
-			time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
-			n := fake.Count()
-			child.Kill()
-			kills = append(kills, fmt.Sprintf("SIGKILL at %d statements", n))
-			continue
-		}
-		select {
-		case <-child.Done():
-		case <-time.After(5 * time.Minute):
-			child.Kill()
-			_, out := child.Wait()
-			t.Fatalf("final child did not finish in 5 minutes\n%s", out)
-		}
-		if err, out := child.Wait(); err != nil {
-			t.Fatalf("final child: %v\n%s", err, out)
-		}
-	}
+	kills := soak.RunChildren(t, t.Name(), env, soak.Kills{Seed: soakSeed, Progress: fake.Count, Unit: "statements", Poll: 3, Settle: 20})
 	elapsed := time.Since(start)
 
 	stored := map[string]agencytest.DSAStatement{}
@@ -127,49 +66,37 @@ func TestSoakDSA(t *testing.T) {
 		t.Errorf("statements at the database: %d, want %d", len(stored), soakStatements)
 	}
 
-	store, err = soak.OpenBolt(db)
+	store, err := soak.OpenBolt(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	seen, stepRetries, duplicates := 0, 0, 0
-	after := ""
-	for {
-		subs, err := store.List(ctx, reporting.Query{After: after, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
+	stepRetries, duplicates := 0, 0
+	seen := soak.Each(t, store, func(s *reporting.Submission) {
+		st, ok := stored[s.Report.ID]
+		switch {
+		case s.State != reporting.StateDone:
+			t.Errorf("%s: state %s (%s)", s.ID, s.State, s.Error)
+		case !ok:
+			t.Errorf("%s: done in the store but absent from the database", s.ID)
+		case s.Progress.IDs["uuid"] != st.UUID:
+			t.Errorf("%s: stored uuid %q, database %q", s.ID, s.Progress.IDs["uuid"], st.UUID)
 		}
-		if len(subs) == 0 {
-			break
+		if len(s.Progress.Receipts) == 0 || len(s.Progress.Receipts[0].Body) == 0 {
+			t.Errorf("%s: no receipt", s.ID)
+		} else if strings.Contains(s.Progress.Receipts[0].Note, "already holds") {
+			duplicates++
 		}
-		for _, s := range subs {
-			seen++
-			after = s.ID
-			st, ok := stored[s.Report.ID]
-			switch {
-			case s.State != reporting.StateDone:
-				t.Errorf("%s: state %s (%s)", s.ID, s.State, s.Error)
-			case !ok:
-				t.Errorf("%s: done in the store but absent from the database", s.ID)
-			case s.Progress.IDs["uuid"] != st.UUID:
-				t.Errorf("%s: stored uuid %q, database %q", s.ID, s.Progress.IDs["uuid"], st.UUID)
-			}
-			if len(s.Progress.Receipts) == 0 || len(s.Progress.Receipts[0].Body) == 0 {
-				t.Errorf("%s: no receipt", s.ID)
-			} else if strings.Contains(s.Progress.Receipts[0].Note, "already holds") {
-				duplicates++
-			}
-			for _, e := range s.History {
-				if strings.HasPrefix(e.Note, "will retry") {
-					stepRetries++
-				}
+		for _, e := range s.History {
+			if strings.HasPrefix(e.Note, "will retry") {
+				stepRetries++
 			}
 		}
-	}
+	})
 	if seen != soakStatements {
 		t.Errorf("submissions in the store: %d, want %d", seen, soakStatements)
 	}
-	stats, err := soak.ReadStats(filepath.Join(dir, "stats-*.json"))
+	stats, err := soak.ReadRunStats(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,16 +112,8 @@ func TestSoakDSA(t *testing.T) {
 }
 
 func soakDSAChild(t *testing.T) {
-	stats := soak.NewStats(filepath.Join(os.Getenv("SOAK_DIR"), "stats-"+os.Getenv("SOAK_RUN")+".json"))
-	store, err := soak.OpenBolt(os.Getenv("SOAK_DB"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	counted := soak.Counted(store, stats)
-	client, err := soakClient(os.Getenv("SOAK_URL"), os.Getenv("SOAK_TOKEN"), reporting.Hooks{
-		OnRetry: func(context.Context, reporting.RetryInfo) { stats.Add("client_retries", 1) },
-	})
+	counted, stats, hooks := soak.OpenChild(t)
+	client, err := soakClient(os.Getenv("SOAK_URL"), os.Getenv("SOAK_TOKEN"), hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,28 +129,5 @@ func soakDSAChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go stats.FlushEvery(ctx, 100*time.Millisecond)
-	done := make(chan error, 1)
-	go func() { done <- ob.Run(ctx) }()
-	for {
-		time.Sleep(50 * time.Millisecond)
-		open := 0
-		for _, st := range []reporting.State{reporting.StatePending, reporting.StateInProgress, reporting.StateUnknown} {
-			subs, err := ob.List(ctx, reporting.Query{State: st, Limit: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			open += len(subs)
-		}
-		if open == 0 {
-			break
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	_ = stats.Flush()
+	soak.Drive(t, ob, stats)
 }

@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	"golang.org/x/time/rate"
 
 	"github.com/mnr-sdk/mnr/reporting"
 	"github.com/mnr-sdk/mnr/reporting/boltstore"
@@ -232,4 +235,180 @@ func Enqueue(ctx context.Context, ob *reporting.Outbox, agency string, n int, re
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// Kills describes the parent's kill/restart loop: two children are SIGKILLed
+// once Progress passes a random point (one in [100, 400), one in [500, 800)),
+// and a third runs to the end.
+type Kills struct {
+	// Seed seeds the random kill points and sleeps.
+	Seed uint64
+	// Progress returns how many reports the agency has finished so far.
+	Progress func() int
+	// Unit names what Progress counts, for messages ("finished", "statements").
+	Unit string
+	// Poll bounds the random poll interval in milliseconds (1 + [0, Poll)).
+	Poll int
+	// Settle bounds the random pause in milliseconds after a kill point is
+	// reached and before the SIGKILL ([0, Settle)).
+	Settle int
+}
+
+// RunChildren runs three child processes of test one after another with env
+// (plus SOAK_RUN=0, 1, 2), SIGKILLs the first two as k describes, waits for the
+// third to finish, and returns a description of each kill. It fails t when a
+// child ends early, stalls, or the last one fails.
+func RunChildren(t *testing.T, test string, env []string, k Kills) []string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(k.Seed, 1))
+	killAt := []int{100 + rng.IntN(300), 500 + rng.IntN(300)}
+	var kills []string
+	for run := 0; run < 3; run++ {
+		child := Start(t, test, append(env, "SOAK_RUN="+strconv.Itoa(run))...)
+		if run < len(killAt) {
+			deadline := time.Now().Add(3 * time.Minute)
+			for k.Progress() < killAt[run] {
+				select {
+				case <-child.Done():
+					err, out := child.Wait()
+					t.Fatalf("child %d ended before its kill point: %v\n%s", run, err, out)
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("child %d made no progress to %d %s", run, killAt[run], k.Unit)
+				}
+				time.Sleep(time.Duration(1+rng.IntN(k.Poll)) * time.Millisecond)
+			}
+			time.Sleep(time.Duration(rng.IntN(k.Settle)) * time.Millisecond)
+			n := k.Progress()
+			child.Kill()
+			kills = append(kills, fmt.Sprintf("SIGKILL at %d %s", n, k.Unit))
+			continue
+		}
+		select {
+		case <-child.Done():
+		case <-time.After(5 * time.Minute):
+			child.Kill()
+			_, out := child.Wait()
+			t.Fatalf("final child did not finish in 5 minutes\n%s", out)
+		}
+		if err, out := child.Wait(); err != nil {
+			t.Fatalf("final child: %v\n%s", err, out)
+		}
+	}
+	return kills
+}
+
+// StatsFile is the stats file of the child run SOAK_RUN in SOAK_DIR.
+func StatsFile() string {
+	return filepath.Join(os.Getenv("SOAK_DIR"), "stats-"+os.Getenv("SOAK_RUN")+".json")
+}
+
+// ReadRunStats sums the counters of every child run in dir.
+func ReadRunStats(dir string) (map[string]int64, error) {
+	return ReadStats(filepath.Join(dir, "stats-*.json"))
+}
+
+// Drive runs ob in a child until no submission is pending, in progress or
+// unknown, flushing stats every 100 ms and once at the end.
+func Drive(t *testing.T, ob *reporting.Outbox, stats *Stats) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go stats.FlushEvery(ctx, 100*time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- ob.Run(ctx) }()
+	for {
+		time.Sleep(50 * time.Millisecond)
+		open := 0
+		for _, st := range []reporting.State{reporting.StatePending, reporting.StateInProgress, reporting.StateUnknown} {
+			subs, err := ob.List(ctx, reporting.Query{State: st, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			open += len(subs)
+		}
+		if open == 0 {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	_ = stats.Flush()
+}
+
+// Each calls fn for every submission in store, in ID order, and returns how
+// many there were.
+func Each(t *testing.T, store reporting.Store, fn func(*reporting.Submission)) int {
+	t.Helper()
+	seen := 0
+	after := ""
+	for {
+		subs, err := store.List(context.Background(), reporting.Query{After: after, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) == 0 {
+			return seen
+		}
+		for _, s := range subs {
+			seen++
+			after = s.ID
+			fn(s)
+		}
+	}
+}
+
+// OpenChild opens a child's side of the soak: the store in SOAK_DB (closed when
+// t ends) counted into the run's stats, the stats, and client hooks that count
+// retries as "client_retries".
+func OpenChild(t *testing.T) (reporting.Store, *Stats, reporting.Hooks) {
+	t.Helper()
+	stats := NewStats(StatsFile())
+	store, err := OpenBolt(os.Getenv("SOAK_DB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	hooks := reporting.Hooks{
+		OnRetry: func(context.Context, reporting.RetryInfo) { stats.Add("client_retries", 1) },
+	}
+	return Counted(store, stats), stats, hooks
+}
+
+// Accept durably enqueues n reports, report(i) for i in [0, n), to dest in the
+// bbolt file at path and closes it, before any worker starts.
+func Accept(t *testing.T, path string, dest reporting.Destination, n int, report func(i int) *reporting.Report) {
+	t.Helper()
+	store, err := OpenBolt(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob, err := reporting.NewOutbox(store, []reporting.Destination{dest}, nil)
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	if err := Enqueue(context.Background(), ob, dest.Agency.Name(), n, report); err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ClientOptions are the soak clients' options: no rate limit, no retry budget,
+// millisecond backoffs and a 5 s attempt timeout, with hooks.
+func ClientOptions(hooks reporting.Hooks) *reporting.ClientOptions {
+	return &reporting.ClientOptions{
+		Limiter:        rate.NewLimiter(rate.Inf, 1),
+		InitialBackoff: time.Millisecond,
+		MaxBackoff:     10 * time.Millisecond,
+		AttemptTimeout: 5 * time.Second,
+		RetryTokens:    -1,
+		Hooks:          hooks,
+	}
 }
