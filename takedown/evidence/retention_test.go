@@ -184,16 +184,17 @@ func TestHoldLimits(t *testing.T) {
 	}
 }
 
-func TestInterruptedDestroyIsFinished(t *testing.T) {
-	m := newMemEnv(t, keyring(t, "k1"))
+// interruptDestroy stores an item, then destroys it while the backend fails
+// to delete the object named by failKey(ref), leaving a half-done destruction.
+func interruptDestroy(t *testing.T, m *memEnv, failKey func(string) string) Item {
+	t.Helper()
 	ctx := context.Background()
 	it, err := m.v.Put(ctx, strings.NewReader("evidence"), PutOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The manifest delete fails after the blob is gone and the destruction audited.
 	m.fb.setFail(func(op, key string) error {
-		if op == "delete" && key == metaKey(it.Ref) {
+		if op == "delete" && key == failKey(it.Ref) {
 			return errInjected
 		}
 		return nil
@@ -202,6 +203,14 @@ func TestInterruptedDestroyIsFinished(t *testing.T) {
 		t.Fatalf("Destroy: err = %v, want the injected fault", err)
 	}
 	m.fb.setFail(nil)
+	return it
+}
+
+func TestInterruptedDestroyIsFinished(t *testing.T) {
+	m := newMemEnv(t, keyring(t, "k1"))
+	ctx := context.Background()
+	// The manifest delete fails after the blob is gone and the destruction audited.
+	it := interruptDestroy(t, m, metaKey)
 	if _, err := m.v.Open(ctx, it.Digest); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("half-destroyed item: Open err = %v, want ErrNotFound", err)
 	}
@@ -227,20 +236,7 @@ func TestInterruptedDestroyIsFinished(t *testing.T) {
 func TestInterruptedDestroyThenPut(t *testing.T) {
 	m := newMemEnv(t, keyring(t, "k1"))
 	ctx := context.Background()
-	it, err := m.v.Put(ctx, strings.NewReader("evidence"), PutOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.fb.setFail(func(op, key string) error {
-		if op == "delete" && key == blobKey(it.Ref) {
-			return errInjected
-		}
-		return nil
-	})
-	if err := m.v.Destroy(ctx, it.Digest, "LE request"); !errors.Is(err, errInjected) {
-		t.Fatalf("Destroy: err = %v", err)
-	}
-	m.fb.setFail(nil)
+	it := interruptDestroy(t, m, blobKey)
 	// Nothing destroyed yet, so nothing audited yet.
 	if got := events(m.auditEntries(t)); got != "put" {
 		t.Fatalf("audit = %s, want only put", got)

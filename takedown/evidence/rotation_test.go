@@ -129,20 +129,7 @@ func TestRewrapSkipsUnreadable(t *testing.T) {
 func TestRewrapFinishesPendingDestruction(t *testing.T) {
 	m := newMemEnv(t, keyring(t, "k1"))
 	ctx := context.Background()
-	it, err := m.v.Put(ctx, strings.NewReader("evidence"), PutOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.fb.setFail(func(op, key string) error {
-		if op == "delete" && key == blobKey(it.Ref) {
-			return errInjected
-		}
-		return nil
-	})
-	if err := m.v.Destroy(ctx, it.Digest, "LE request"); !errors.Is(err, errInjected) {
-		t.Fatalf("Destroy: err = %v", err)
-	}
-	m.fb.setFail(nil)
+	interruptDestroy(t, m, blobKey)
 	m.v.kr = keyring(t, "k2", "k1")
 	if n, err := m.v.Rewrap(ctx); err != nil || n != 0 {
 		t.Fatalf("Rewrap = %d, %v", n, err)
